@@ -1,0 +1,262 @@
+//! The server's SQLite database: opening, migrations, and the connections the handlers use.
+//!
+//! One writer connection behind a mutex (SQLite allows one writer at a time anyway, and a
+//! single writer makes the change sequence commit in order) and a few reader connections
+//! that WAL mode lets run beside it. All database work runs on tokio's blocking pool, never
+//! on the async executor.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::ApiError;
+use crate::events::{ChangeEvent, EventBus};
+
+/// Embedded migrations, applied in order. `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub const DB_FILE: &str = "rounds.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbOpenError {
+    #[error(
+        "the database at {path} has schema version {found}, newer than the {supported} this rounds-server supports; \
+         upgrade rounds-server (or restore a backup made by this version)"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("cannot open the database at {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the data directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Opens a connection with the settings every connection of the server uses.
+pub fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // WAL + NORMAL is durable across application crashes; a power cut may lose the last
+        // commits but never corrupts. The client cache, where "saved" is promised, uses FULL.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Applies pending migrations, or refuses a database newer than this binary.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbOpenError> {
+    let sqlite = |source| DbOpenError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(sqlite)?;
+    if found > SCHEMA_VERSION {
+        return Err(DbOpenError::TooNew {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction().map_err(sqlite)?;
+        tx.execute_batch(sql).map_err(sqlite)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        tracing::info!(migration = name, "applied migration");
+    }
+    Ok(())
+}
+
+/// Opens (creating if needed) the database in `data_dir` and brings it to [`SCHEMA_VERSION`].
+pub fn open_and_migrate(data_dir: &Path) -> Result<Connection, DbOpenError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| DbOpenError::Io {
+        path: data_dir.to_owned(),
+        source,
+    })?;
+    let path = data_dir.join(DB_FILE);
+    let mut conn = open_connection(&path, false).map_err(|source| DbOpenError::Sqlite {
+        path: path.clone(),
+        source,
+    })?;
+    migrate(&mut conn, &path)?;
+    Ok(conn)
+}
+
+/// A write transaction plus the change events it will publish once it commits.
+pub struct Tx<'a> {
+    pub tx: rusqlite::Transaction<'a>,
+    pub events: Vec<ChangeEvent>,
+}
+
+impl<'a> std::ops::Deref for Tx<'a> {
+    type Target = rusqlite::Transaction<'a>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+/// The connections of a running server.
+#[derive(Clone)]
+pub struct Db {
+    bus: EventBus,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<AtomicUsize>,
+}
+
+impl Db {
+    pub fn open(data_dir: &Path, readers: usize, bus: EventBus) -> Result<Self, DbOpenError> {
+        let writer = open_and_migrate(data_dir)?;
+        let path = data_dir.join(DB_FILE);
+        let readers = (0..readers.max(1))
+            .map(|_| {
+                open_connection(&path, true)
+                    .map(Mutex::new)
+                    .map_err(|source| DbOpenError::Sqlite {
+                        path: path.clone(),
+                        source,
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Db {
+            bus,
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(readers),
+            next_reader: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// Runs `f` in one write transaction on the blocking pool. It commits only if `f` returns
+    /// `Ok`, so a failed request never leaves half a change behind. The events `f` queued are
+    /// published after the commit and before the writer is released, so subscribers receive
+    /// them in sequence order.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        let bus = self.bus.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx = Tx {
+                tx,
+                events: Vec::new(),
+            };
+            let out = f(&mut tx)?;
+            let Tx { tx, events } = tx;
+            tx.commit()?;
+            for e in events {
+                bus.publish(e);
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` on a reader connection, inside one read transaction so it sees one snapshot.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = readers[i].lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
+            let out = f(&tx)?;
+            tx.finish()?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` with the writer connection outside any transaction (backup, checkpoints).
+    pub async fn with_writer<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_to_an_empty_file_and_are_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_and_migrate(dir.path()).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        drop(conn);
+        let conn = open_and_migrate(dir.path()).unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='tickets'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_and_migrate(dir.path()).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+            .unwrap();
+        drop(conn);
+        let err = open_and_migrate(dir.path()).err().unwrap();
+        let msg = err.to_string();
+        assert!(matches!(err, DbOpenError::TooNew { found, .. } if found == SCHEMA_VERSION + 5));
+        assert!(msg.contains("upgrade rounds-server"), "{msg}");
+    }
+}

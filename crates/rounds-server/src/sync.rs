@@ -1,0 +1,204 @@
+//! Sync: `POST /api/v1/sync/push` applies a batch of offline ops, `GET /api/v1/sync/pull` pages
+//! through the changes above a cursor. The protocol is written down in `docs/sync.md`.
+//!
+//! A push runs in one transaction with a savepoint per op: a rejected op rolls back alone and
+//! gets its own result, the rest of the batch still applies. An applied op's result is stored
+//! under its op id, so pushing it again returns the stored result and changes nothing; a
+//! rejected op is not stored, so it can be pushed again once the reason is gone.
+
+use axum::extract::State;
+use rounds_core::error::ErrorCode;
+use rounds_core::perm::Actor;
+use rounds_core::wire::{Op, OpKind, OpResult, OpStatus, PullResponse, PushRequest, PushResponse};
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::Authed;
+use crate::db::Tx;
+use crate::error::{ApiError, Json, Query};
+use crate::store::{self, ts};
+use crate::{AppState, ops};
+
+/// Most ops one push may carry.
+pub const MAX_PUSH_OPS: usize = 1000;
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+pub const MAX_PULL_LIMIT: u32 = 5000;
+
+fn apply_op(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    op: Op,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<OpResult, ApiError> {
+    let mut superseded = Vec::new();
+    match op.kind {
+        OpKind::TicketCreate { ticket } => {
+            if ticket.id.is_none() {
+                return Err(ApiError::validation(
+                    "an offline ticket_create must carry the ticket id",
+                ));
+            }
+            ops::ticket_create(tx, actor, ticket, op.at, now)?;
+        }
+        OpKind::TicketUpdate { ticket_id, patch } => {
+            let (_, outcome) =
+                ops::ticket_update(tx, actor, ticket_id, patch, op.op_id, op.at, now)?;
+            superseded = outcome.superseded.iter().map(|s| s.to_string()).collect();
+        }
+        OpKind::TicketTransition {
+            ticket_id,
+            to,
+            reason,
+        } => {
+            ops::ticket_transition(tx, actor, ticket_id, to, reason, op.at, now)?;
+        }
+        OpKind::CommentAdd {
+            comment_id,
+            ticket_id,
+            body,
+            internal,
+        } => {
+            ops::comment_add(tx, actor, ticket_id, comment_id, body, internal, op.at, now)?;
+        }
+    }
+    Ok(OpResult {
+        op_id: Some(op.op_id),
+        status: OpStatus::Applied,
+        code: None,
+        message: None,
+        superseded,
+    })
+}
+
+fn rejected(op_id: Option<Uuid>, e: &ApiError) -> OpResult {
+    OpResult {
+        op_id,
+        status: OpStatus::Rejected,
+        code: Some(e.code.as_str().to_owned()),
+        message: Some(e.message.clone()),
+        superseded: vec![],
+    }
+}
+
+/// Applies one op inside a savepoint; returns its result. Errors that are the server's own
+/// (database failures) abort the whole push instead, so that nothing is half applied.
+fn push_one(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    raw: serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<OpResult, ApiError> {
+    let op_id = raw
+        .get("op_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| Uuid::parse_str(s).ok());
+    let op: Op = match serde_json::from_value(raw) {
+        Ok(op) => op,
+        Err(e) => {
+            return Ok(rejected(
+                op_id,
+                &ApiError::new(ErrorCode::InvalidRequest, format!("malformed op: {e}")),
+            ));
+        }
+    };
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT result FROM applied_ops WHERE op_id = ?1")?
+        .query_row([op.op_id.to_string()], |r| r.get(0))
+        .optional()?;
+    if let Some(stored) = stored {
+        return serde_json::from_str(&stored).map_err(ApiError::internal);
+    }
+    let op_id = op.op_id;
+    tx.execute_batch("SAVEPOINT op")?;
+    let events_before = tx.events.len();
+    match apply_op(tx, actor, op, now) {
+        Ok(result) => {
+            tx.execute_batch("RELEASE op")?;
+            tx.prepare_cached("INSERT INTO applied_ops (op_id, user_id, result, applied_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![
+                    op_id.to_string(),
+                    actor.user_id.to_string(),
+                    serde_json::to_string(&result).map_err(ApiError::internal)?,
+                    ts(now)
+                ])?;
+            Ok(result)
+        }
+        Err(e) if e.code == ErrorCode::Internal => Err(e),
+        Err(e) => {
+            tx.execute_batch("ROLLBACK TO op; RELEASE op")?;
+            tx.events.truncate(events_before);
+            Ok(rejected(Some(op_id), &e))
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", security(("bearer" = [])), request_body = PushRequest,
+    responses((status = 200, description = "one result per op, in order", body = PushResponse),
+              (status = 401, body = rounds_core::ErrorBody), (status = 413, body = rounds_core::ErrorBody)))]
+pub async fn push(
+    State(state): State<AppState>,
+    Authed(user): Authed,
+    Json(req): Json<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    if req.ops.len() > MAX_PUSH_OPS {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "a push may carry at most {MAX_PUSH_OPS} ops; send {} in several batches",
+                req.ops.len()
+            ),
+        ));
+    }
+    let actor = store::actor_of(&user);
+    let now = state.now();
+    let results = state
+        .db
+        .write(move |tx| {
+            req.ops
+                .into_iter()
+                .map(|raw| push_one(tx, &actor, raw, now))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(Json(PushResponse { results }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PullQuery {
+    /// The cursor of the previous pull; 0 or absent to start from the beginning.
+    pub cursor: Option<i64>,
+    /// 1..=5000, default 500.
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", security(("bearer" = [])), params(PullQuery),
+    responses((status = 200, body = PullResponse), (status = 401, body = rounds_core::ErrorBody), (status = 422, body = rounds_core::ErrorBody)))]
+pub async fn pull(
+    State(state): State<AppState>,
+    Authed(user): Authed,
+    Query(q): Query<PullQuery>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let limit = q.limit.unwrap_or(DEFAULT_PULL_LIMIT);
+    if !(1..=MAX_PULL_LIMIT).contains(&limit) {
+        return Err(ApiError::validation(format!(
+            "limit must be from 1 to {MAX_PULL_LIMIT}"
+        )));
+    }
+    let cursor = q.cursor.unwrap_or(0);
+    if cursor < 0 {
+        return Err(ApiError::validation("cursor must not be negative"));
+    }
+    let actor = store::actor_of(&user);
+    let page = state
+        .db
+        .read(move |tx| store::changes_page(tx, &actor, cursor, limit))
+        .await?;
+    Ok(Json(PullResponse {
+        changes: page.changes.into_iter().map(|(_, c)| c).collect(),
+        cursor: page.cursor,
+        has_more: page.has_more,
+    }))
+}
