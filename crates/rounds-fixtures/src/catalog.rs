@@ -282,7 +282,7 @@ pub(crate) static SCENARIOS: &[Scenario] = &[
             "Restarting the PC and the printer did not help.",
             "Asset number {asset}.",
         ],
-        replies: &["请在打印机面板上查看具体报错并拍照发给我们。"],
+        replies: &["请确认打印机电源已打开、网线已插好，并把面板显示的内容拍照发给我们。"],
         notes: &["已远程重启打印服务。"],
         ..BASE
     },

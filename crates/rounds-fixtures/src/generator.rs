@@ -323,7 +323,9 @@ impl Generator {
                 Dispatch => (&[(catalog::DISPATCH_ZH, 1)], false, "dispatcher"),
                 Follow if en => (&[(catalog::FOLLOW_EN, 1)], false, "reporter"),
                 Follow => (&[(catalog::FOLLOW_ZH, 1)], false, "reporter"),
-                Reply if !sc.replies.is_empty() => (&[(sc.replies, 1)], false, "engineer"),
+                Reply if sc.replies.iter().any(|r| !used[..k].contains(r)) => {
+                    (&[(sc.replies, 1)], false, "engineer")
+                }
                 Reply | Note => (
                     &[(issue.notes, 4), (sc.notes, 2), (catalog::NOTE_ZH, 1)],
                     true,
@@ -356,8 +358,8 @@ impl Generator {
         out
     }
 
-    /// A template from one of the non-empty weighted lists, avoiding those in `used` when
-    /// the list has another.
+    /// A template from one of the non-empty weighted lists, avoiding those in `used`: if
+    /// the drawn list has none left, the first unused one of the other lists.
     fn pick_fresh(
         &mut self,
         lists: &[(&'static [&'static str], u16)],
@@ -365,14 +367,12 @@ impl Generator {
     ) -> &'static str {
         let list = lists[self.weighted_by(lists, |(l, w)| if l.is_empty() { 0 } else { *w })].0;
         let n = list.len() as u32;
-        let mut i = self.below(n);
-        for _ in 0..n {
-            if !used.contains(&list[i as usize]) {
-                break;
-            }
-            i = (i + 1) % n;
-        }
-        list[i as usize]
+        let start = self.below(n);
+        (0..n)
+            .map(|k| list[((start + k) % n) as usize])
+            .chain(lists.iter().flat_map(|(l, _)| l.iter().copied()))
+            .find(|t| !used.contains(t))
+            .unwrap_or(list[start as usize])
     }
 
     /// Per-ticket numbers, drawn once so that title, description, location and comments agree.

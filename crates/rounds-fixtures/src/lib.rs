@@ -33,7 +33,7 @@
 //!   tickets are mostly resolved or closed; fresh ones new, acknowledged or in progress.
 //!   0 to 5 comments per ticket, in time order, never after the ticket's "now"; internal
 //!   notes are always written by an engineer.
-//! - **Cheap.** About a microsecond per ticket in release builds, a handful of small
+//! - **Cheap.** About 1.3 µs per ticket in release builds, a handful of small
 //!   allocations each; [`stream`] holds one ticket at a time.
 //!
 //! ```

@@ -72,8 +72,8 @@ pub fn campus(code: &str) -> Option<&'static CampusSpec> {
 // Department kinds, a bit mask: which ticket scenarios fit which department.
 pub(crate) const K_OPD: u16 = 1; // outpatient clinics
 pub(crate) const K_WARD: u16 = 1 << 1; // inpatient wards, obstetrics
-pub(crate) const K_REPRO: u16 = 1 << 2; // reproductive centre, embryology, genetics
-pub(crate) const K_LAB: u16 = 1 << 3; // clinical laboratory
+pub(crate) const K_REPRO: u16 = 1 << 2; // reproductive centre, embryology
+pub(crate) const K_LAB: u16 = 1 << 3; // laboratories, medical genetics
 pub(crate) const K_US: u16 = 1 << 4; // ultrasound
 pub(crate) const K_PHARM: u16 = 1 << 5; // pharmacy
 pub(crate) const K_FIN: u16 = 1 << 6; // finance
@@ -138,7 +138,7 @@ departments! {
         ["住院部{ward}护士站", "住院部{ward}医生办公室", "住院部{ward}{bed}床", "出入院办理处"];
     "east-gen", "总务科", "east", K_OFFICE,
         ["后勤楼{room}室", "总务科办公室", "配电房值班室"];
-    "north-genetics", "医学遗传科", "north", K_REPRO,
+    "north-genetics", "医学遗传科", "north", K_LAB,
         ["遗传咨询{n}号诊室", "细胞遗传实验室", "分子遗传实验室", "医技楼{floor}楼遗传科办公室"];
     "north-opd", "门诊部", "north", K_OPD,
         ["门诊楼{floor}楼护士站", "门诊大厅收费处{n}号窗口", "门诊大厅自助机区", "门诊楼{floor}楼{room}诊室"];

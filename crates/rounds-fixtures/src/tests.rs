@@ -73,8 +73,8 @@ fn same_seed_same_tickets_different_seed_different() {
 #[test]
 fn golden_fingerprint() {
     let ts = tickets(2026, 500);
-    assert_eq!(ts[0].title, "GOLDEN_TITLE");
-    assert_eq!(fingerprint(&ts), 0);
+    assert_eq!(ts[0].title, "胚胎实验室培养间无线AP信号差，PDA频繁掉线");
+    assert_eq!(fingerprint(&ts), 7_040_676_879_590_630_671);
 }
 
 #[test]
@@ -236,6 +236,13 @@ fn every_ticket_is_valid() {
         if t.status == "new" {
             assert!(t.comments.iter().all(|c| c.author_role == "reporter"));
         }
+        let bodies: BTreeSet<_> = t.comments.iter().map(|c| c.body.as_str()).collect();
+        assert_eq!(
+            bodies.len(),
+            t.comments.len(),
+            "repeated comment in {:?}",
+            t.title
+        );
         let mut last = 0;
         for c in &t.comments {
             assert!(!c.body.trim().is_empty());
