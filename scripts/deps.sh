@@ -1,0 +1,43 @@
+#!/bin/sh
+# Installs what building and testing Rounds needs on Debian/Ubuntu, and only what is missing.
+# Works as root or as a user with sudo. Usage: scripts/deps.sh
+set -eu
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "deps: not root and no sudo: install the packages listed in scripts/deps.sh by hand" >&2
+        exit 1
+    fi
+fi
+
+# Debian packages: a C toolchain for the bundled SQLite, and the tools the scripts use.
+PACKAGES="build-essential pkg-config ca-certificates curl procps"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "deps: missing packages:$missing (and no apt-get: install them by hand)" >&2
+        exit 1
+    fi
+    echo "deps: installing$missing"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Rust: Debian's own rustc is too old for this workspace (edition 2024, Rust >= 1.89).
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "deps: installing the Rust toolchain with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
+    PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null 2>&1 || { echo "deps: cargo fmt or clippy is missing and there is no rustup" >&2; exit 1; }
+    rustup component add rustfmt clippy
+fi

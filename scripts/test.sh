@@ -1,0 +1,27 @@
+#!/bin/sh
+# Every test: formatting, lints, unit, integration and end-to-end tests, and the benchmark
+# harness in --quick mode (same code, small sizes, no timing assertions).
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+scripts/deps.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "build binaries (the end-to-end tests drive them)"
+cargo build --workspace --bins --locked
+
+step "cargo test --workspace"
+cargo test --workspace --locked
+
+step "benchmark harness, quick mode"
+cargo run --locked -q -p rounds-bench -- --quick
+
+echo
+echo "all tests passed"
