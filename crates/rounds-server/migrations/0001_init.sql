@@ -96,6 +96,13 @@ CREATE TABLE attachments (
     uploaded_at  TEXT NOT NULL
 ) STRICT;
 
+-- Everyone who uploaded the same bytes may read them back before a ticket uses them.
+CREATE TABLE attachment_uploaders (
+    sha256  TEXT NOT NULL REFERENCES attachments(sha256),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (sha256, user_id)
+) STRICT;
+
 CREATE TABLE ticket_attachments (
     ticket_id TEXT NOT NULL REFERENCES tickets(id),
     sha256    TEXT NOT NULL REFERENCES attachments(sha256),

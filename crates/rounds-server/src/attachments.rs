@@ -181,6 +181,10 @@ pub async fn upload(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![sha, size as i64, content_type, name, user.id.to_string(), ts(now)],
             )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO attachment_uploaders (sha256, user_id) VALUES (?1, ?2)",
+                params![sha, user.id.to_string()],
+            )?;
             if n == 1 {
                 store::audit::<(), _>(tx, now, Some(user.id), "attachment.upload", "attachment", &sha, None, Some(&(size, &content_type)))?;
             }

@@ -4,7 +4,7 @@
 //! the limit, a malformed path) use the same shape and the right 4xx. Internal errors are logged
 //! with their detail and answered with a generic message, so nothing internal leaks.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -78,19 +78,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> Self {
-        let code = match &r {
-            JsonRejection::JsonSyntaxError(_) => ErrorCode::MalformedJson,
-            JsonRejection::JsonDataError(_) => ErrorCode::InvalidRequest,
-            JsonRejection::MissingJsonContentType(_) => ErrorCode::UnsupportedMediaType,
-            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
-            _ => ErrorCode::InvalidRequest,
-        };
-        ApiError::new(code, r.body_text())
-    }
-}
-
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
         ApiError::new(ErrorCode::NotFound, r.body_text())
@@ -103,10 +90,67 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// `axum::Json` whose rejections are [`ApiError`]s.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body, parsed in two steps so that each failure gets its own code: bytes that are not
+/// JSON at all are `malformed_json` (400); JSON of the wrong shape — a wrong type, an unknown
+/// enum value or field, a missing field — is `invalid_request` (422), with the path of the field.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
+
+impl<S, T> FromRequest<S> for Json<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "expected a body with Content-Type: application/json",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        ErrorCode::PayloadTooLarge,
+                        "the request body is larger than the server accepts",
+                    )
+                } else {
+                    ApiError::new(ErrorCode::InvalidRequest, r.body_text())
+                }
+            })?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::new(
+                ErrorCode::MalformedJson,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?;
+        serde_path_to_error::deserialize(value)
+            .map(Json)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let message = if path == "." {
+                    inner.to_string()
+                } else {
+                    format!("{path}: {inner}")
+                };
+                ApiError::new(ErrorCode::InvalidRequest, message)
+            })
+    }
+}
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

@@ -97,8 +97,10 @@ impl AppState {
         self.closing.subscribe()
     }
 
+    /// The current time, truncated to the microseconds the database stores, so that what a
+    /// handler answers equals what a later read returns.
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        store::micros((self.clock)())
     }
 }
 

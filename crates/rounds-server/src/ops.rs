@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::store::{self, ChangeScope};
 
 fn clamp(at: DateTime<Utc>, now: DateTime<Utc>, not_before: DateTime<Utc>) -> DateTime<Utc> {
-    at.min(now).max(not_before)
+    store::micros(at).min(now).max(not_before)
 }
 
 fn ticket_scope(t: &Ticket) -> ChangeScope {

@@ -15,6 +15,13 @@ use crate::db::Tx;
 use crate::error::ApiError;
 use crate::events::ChangeEvent;
 
+/// Truncates to whole microseconds, the precision timestamps are stored with.
+pub fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::DurationRound;
+    t.duration_trunc(chrono::TimeDelta::microseconds(1))
+        .unwrap_or(t)
+}
+
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }

@@ -110,11 +110,11 @@ fn push_one(
         return serde_json::from_str(&stored).map_err(ApiError::internal);
     }
     let op_id = op.op_id;
-    tx.execute_batch("SAVEPOINT op")?;
+    tx.prepare_cached("SAVEPOINT op")?.execute([])?;
     let events_before = tx.events.len();
     match apply_op(tx, actor, op, now) {
         Ok(result) => {
-            tx.execute_batch("RELEASE op")?;
+            tx.prepare_cached("RELEASE op")?.execute([])?;
             tx.prepare_cached("INSERT INTO applied_ops (op_id, user_id, result, applied_at) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![
                     op_id.to_string(),
@@ -126,7 +126,8 @@ fn push_one(
         }
         Err(e) if e.code == ErrorCode::Internal => Err(e),
         Err(e) => {
-            tx.execute_batch("ROLLBACK TO op; RELEASE op")?;
+            tx.prepare_cached("ROLLBACK TO op")?.execute([])?;
+            tx.prepare_cached("RELEASE op")?.execute([])?;
             tx.events.truncate(events_before);
             Ok(rejected(Some(op_id), &e))
         }
