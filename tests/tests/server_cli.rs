@@ -169,6 +169,8 @@ async fn backup_while_serving_then_restore_gives_the_same_rows() {
 
     // Changes after the backup...
     let later = api.new_ticket("备份后的工单", "main", "main-it", 3).await;
+    let (_, page) = api.get("/api/v1/sync/pull?cursor=0&limit=5000").await;
+    let (old_epoch, old_cursor) = (page["epoch"].clone(), page["cursor"].as_i64().unwrap());
     // ...and a restore is refused while the server holds the data directory.
     let (ok, _, err) = server_cmd(
         &["restore", "--data", &data, "--from", out.to_str().unwrap()],
@@ -197,6 +199,21 @@ async fn backup_while_serving_then_restore_gives_the_same_rows() {
             later["id"].as_str().unwrap()
         ))
         .await;
+    // The restored history has a new epoch, and its sequences continue above every cursor
+    // handed out before, so no client can mistake new changes for ones it has seen.
+    let (_, page) = api.get("/api/v1/sync/pull?cursor=0&limit=5000").await;
+    assert_ne!(page["epoch"], old_epoch);
+    let fresh = api.new_ticket("恢复后的工单", "main", "main-it", 3).await;
+    let (_, page) = api
+        .get(&format!("/api/v1/sync/pull?cursor={old_cursor}"))
+        .await;
+    let ids: Vec<&Value> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["data"]["id"])
+        .collect();
+    assert_eq!(ids, vec![&fresh["id"]]);
     assert_eq!(
         s,
         StatusCode::NOT_FOUND,

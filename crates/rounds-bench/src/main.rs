@@ -108,7 +108,22 @@ struct Server {
 }
 
 impl Drop for Server {
+    /// Stops the server gracefully (SIGTERM), killing it only if it does not exit in time.
     fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(self.child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -141,7 +156,10 @@ impl Server {
         let mut child = Command::new(&bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
-            .env("ROUNDS_LOG", "warn")
+            .env(
+                "ROUNDS_LOG",
+                std::env::var("ROUNDS_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .spawn()?;
         let mut line = String::new();

@@ -188,6 +188,10 @@ pub struct Change {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PullResponse {
+    /// Names the server database's change history. When it differs from the epoch of the
+    /// previous pull (the server was restored from a backup), the client must drop its cursor
+    /// and cache and pull again from 0.
+    pub epoch: String,
     pub changes: Vec<Change>,
     /// Pass back as `cursor` on the next pull.
     pub cursor: i64,

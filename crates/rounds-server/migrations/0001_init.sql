@@ -4,6 +4,9 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT;
+-- Names this database's change history. A restore gives it a new one, which tells clients
+-- that their sync cursor no longer means anything here.
+INSERT INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(16))));
 
 CREATE TABLE campuses (
     code TEXT PRIMARY KEY,
@@ -75,7 +78,6 @@ CREATE INDEX tickets_created ON tickets(created_at DESC, id DESC);
 CREATE INDEX tickets_campus ON tickets(campus, created_at DESC);
 CREATE INDEX tickets_department ON tickets(department, created_at DESC);
 CREATE INDEX tickets_assignee ON tickets(assignee);
-CREATE INDEX tickets_status ON tickets(status);
 
 CREATE TABLE comments (
     id         TEXT PRIMARY KEY,
@@ -112,9 +114,10 @@ CREATE INDEX ticket_attachments_sha ON ticket_attachments(sha256);
 
 -- The change log, compacted: one row per entity holding the sequence of its latest change.
 -- A pull reads rows above its cursor; since SQLite commits one writer at a time, sequences
--- become visible in order and a reader never skips one.
+-- become visible in order and a reader never skips one. Sequences come from meta.last_seq,
+-- so one is never reused even when the highest row moves on.
 CREATE TABLE changes (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq        INTEGER PRIMARY KEY,
     entity     TEXT NOT NULL,          -- ticket | comment | campus | department | user
     entity_id  TEXT NOT NULL,
     event      TEXT NOT NULL,          -- the event kind of the latest change

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::{ApiError, Json};
-use crate::store::{self, USER_COLS, ts};
+use crate::store::{self, ts};
 
 pub const LOCKOUT_FAILURES: i64 = 5;
 pub const LOCKOUT_WINDOW: Duration = Duration::minutes(15);
@@ -135,8 +135,14 @@ pub async fn login(
                 return Err(locked_error(secs));
             }
             let row = tx
-                .prepare_cached(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = ?1 AND u.disabled = 0"))?
-                .query_row([&lookup], |r| Ok((store::user_from_row(r)?, r.get::<_, String>(6)?)))
+                .prepare_cached(concat!(
+                    "SELECT ",
+                    store::user_cols!(),
+                    ", u.password_hash FROM users u WHERE u.username = ?1 AND u.disabled = 0"
+                ))?
+                .query_row([&lookup], |r| {
+                    Ok((store::user_from_row(r)?, r.get::<_, String>(6)?))
+                })
                 .optional()?;
             Ok(row)
         })
@@ -247,11 +253,15 @@ impl FromRequestParts<AppState> for Authed {
             .db
             .read(move |tx| {
                 Ok(tx
-                    .prepare_cached(&format!(
-                        "SELECT {USER_COLS}, k.expires_at FROM tokens k JOIN users u ON u.id = k.user_id \
+                    .prepare_cached(concat!(
+                        "SELECT ",
+                        store::user_cols!(),
+                        ", k.expires_at FROM tokens k JOIN users u ON u.id = k.user_id \
                          WHERE k.token_hash = ?1 AND u.disabled = 0"
                     ))?
-                    .query_row([lookup], |r| Ok((store::user_from_row(r)?, r.get::<_, String>(6)?)))
+                    .query_row([lookup], |r| {
+                        Ok((store::user_from_row(r)?, r.get::<_, String>(6)?))
+                    })
                     .optional()?)
             })
             .await?

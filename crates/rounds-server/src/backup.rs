@@ -183,6 +183,18 @@ pub fn restore(data_dir: &Path, from: &Path) -> Result<Option<PathBuf>, BackupEr
     File::open(&staged)
         .and_then(|f| f.sync_all())
         .map_err(io("syncing", &staged))?;
+    // The live database's counter, so that sequences continue above any cursor a client holds.
+    let live_last_seq: i64 = if db_path.exists() {
+        let live = db::open_connection(&db_path, false)?;
+        live.query_row(
+            "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_seq'), 0), \
+                        coalesce((SELECT max(seq) FROM changes), 0))",
+            [],
+            |r| r.get(0),
+        )?
+    } else {
+        0
+    };
     let mut kept = None;
     if db_path.exists() {
         let dir = data_dir.join(format!(
@@ -200,8 +212,19 @@ pub fn restore(data_dir: &Path, from: &Path) -> Result<Option<PathBuf>, BackupEr
         kept = Some(dir);
     }
     std::fs::rename(&staged, &db_path).map_err(io("renaming into", &db_path))?;
-    // Bring an older backup up to this binary's schema now, not at the next start.
-    drop(db::open_and_migrate(data_dir)?);
+    // Bring an older backup up to this binary's schema now, not at the next start; give it a
+    // new epoch and a sequence counter above the replaced database's.
+    let conn = db::open_and_migrate(data_dir)?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(16)))) \
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [],
+    )?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('last_seq', ?1) \
+         ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+        [live_last_seq.to_string()],
+    )?;
     Ok(kept)
 }
 

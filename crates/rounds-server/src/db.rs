@@ -63,6 +63,8 @@ pub fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connect
         // WAL + NORMAL is durable across application crashes; a power cut may lose the last
         // commits but never corrupts. The client cache, where "saved" is promised, uses FULL.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // 16 MiB of page cache for the one writer keeps the hot indexes in memory.
+        conn.pragma_update(None, "cache_size", -16_000)?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -110,10 +112,58 @@ pub fn open_and_migrate(data_dir: &Path) -> Result<Connection, DbOpenError> {
     Ok(conn)
 }
 
-/// A write transaction plus the change events it will publish once it commits.
+/// A write transaction plus the change events it will publish once it commits, and the
+/// change-sequence counter.
+///
+/// Sequences come from a counter persisted in `meta.last_seq` (written once per transaction),
+/// not from the table's rowids: the change log keeps one row per entity and moves it up on
+/// every change, so its highest row can disappear, and a sequence must never be handed out
+/// twice. A rolled-back savepoint leaves a gap, which is allowed: sequences only increase.
 pub struct Tx<'a> {
     pub tx: rusqlite::Transaction<'a>,
     pub events: Vec<ChangeEvent>,
+    last_seq: Option<i64>,
+    seq_dirty: bool,
+}
+
+impl<'a> Tx<'a> {
+    pub fn new(tx: rusqlite::Transaction<'a>) -> Self {
+        Tx {
+            tx,
+            events: Vec::new(),
+            last_seq: None,
+            seq_dirty: false,
+        }
+    }
+
+    /// The next change sequence.
+    pub fn next_seq(&mut self) -> rusqlite::Result<i64> {
+        let last = match self.last_seq {
+            Some(s) => s,
+            None => self.tx.query_row(
+                "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_seq'), 0), \
+                            coalesce((SELECT max(seq) FROM changes), 0))",
+                [],
+                |r| r.get(0),
+            )?,
+        };
+        self.last_seq = Some(last + 1);
+        self.seq_dirty = true;
+        Ok(last + 1)
+    }
+
+    /// Persists the counter, commits, and returns the events to publish.
+    pub fn commit(self) -> rusqlite::Result<Vec<ChangeEvent>> {
+        if let (true, Some(last)) = (self.seq_dirty, self.last_seq) {
+            self.tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_seq', ?1) \
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [last.to_string()],
+            )?;
+        }
+        self.tx.commit()?;
+        Ok(self.events)
+    }
 }
 
 impl<'a> std::ops::Deref for Tx<'a> {
@@ -168,14 +218,9 @@ impl Db {
         tokio::task::spawn_blocking(move || {
             let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let mut tx = Tx {
-                tx,
-                events: Vec::new(),
-            };
+            let mut tx = Tx::new(tx);
             let out = f(&mut tx)?;
-            let Tx { tx, events } = tx;
-            tx.commit()?;
-            for e in events {
+            for e in tx.commit()? {
                 bus.publish(e);
             }
             Ok(out)

@@ -77,11 +77,7 @@ pub fn load(data_dir: &Path, now: DateTime<Utc>) -> Result<DemoReport, ApiError>
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let tx = conn.transaction()?;
-    let mut tx = Tx {
-        tx,
-        events: Vec::new(),
-    };
+    let mut tx = Tx::new(conn.transaction()?);
     for c in rounds_fixtures::campuses() {
         directory::campus_upsert(
             &mut tx,
@@ -126,7 +122,7 @@ pub fn load(data_dir: &Path, now: DateTime<Utc>) -> Result<DemoReport, ApiError>
         "INSERT INTO meta (key, value) VALUES ('demo_loaded', ?1)",
         [store::ts(now)],
     )?;
-    tx.tx.commit()?;
+    tx.commit()?;
     Ok(DemoReport {
         already_loaded: false,
         tickets,

@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
 use rounds_core::perm::Actor;
-use rounds_core::wire::EventKind;
+use rounds_core::wire::{Change, EventKind};
 use tokio::sync::broadcast;
 
 use crate::AppState;
@@ -21,17 +21,34 @@ use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::store::{self, ChangeScope};
 
-/// One committed change, serialised once and shared by every subscriber.
-#[derive(Debug, Clone)]
+/// One committed change, shared by every subscriber and serialised at most once, when the
+/// first subscriber sends it (a write with no listener pays nothing for the stream).
+#[derive(Debug)]
 pub struct ChangeEvent {
     pub seq: i64,
     pub event: EventKind,
     pub scope: ChangeScope,
-    /// The `Change` JSON: `{"seq","kind","data"}`.
-    pub json: Arc<str>,
+    pub change: Change,
+    json: std::sync::OnceLock<String>,
 }
 
 impl ChangeEvent {
+    pub fn new(event: EventKind, scope: ChangeScope, change: Change) -> Self {
+        ChangeEvent {
+            seq: change.seq,
+            event,
+            scope,
+            change,
+            json: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The `Change` JSON: `{"seq","kind","data"}`.
+    pub fn json(&self) -> &str {
+        self.json
+            .get_or_init(|| serde_json::to_string(&self.change).unwrap_or_default())
+    }
+
     pub fn visible_to(&self, actor: &Actor) -> bool {
         let ChangeScope {
             campus,
@@ -62,7 +79,9 @@ impl Default for EventBus {
 impl EventBus {
     pub fn publish(&self, e: ChangeEvent) {
         // No subscriber is not an error.
-        let _ = self.tx.send(Arc::new(e));
+        if self.tx.receiver_count() > 0 {
+            let _ = self.tx.send(Arc::new(e));
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<ChangeEvent>> {
@@ -183,7 +202,7 @@ async fn forward(
                 }
                 cursor = e.seq;
                 if out
-                    .send(sse_event(e.seq, e.event.as_str(), &e.json))
+                    .send(sse_event(e.seq, e.event.as_str(), e.json()))
                     .await
                     .is_err()
                 {

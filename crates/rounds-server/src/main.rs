@@ -182,13 +182,10 @@ fn main() -> Result<()> {
             let (req, hash) =
                 directory::prepare_user(req).map_err(|e| anyhow::anyhow!(e.message))?;
             let mut conn = db::open_and_migrate(&data.dir()?)?;
-            let mut tx = Tx {
-                tx: conn.transaction()?,
-                events: Vec::new(),
-            };
+            let mut tx = Tx::new(conn.transaction()?);
             let user = directory::user_insert(&mut tx, None, req, hash)
                 .map_err(|e| anyhow::anyhow!(e.message))?;
-            tx.tx.commit()?;
+            tx.commit()?;
             println!("added {} ({}) id {}", user.username, user.role, user.id);
         }
         Command::Demo { data } => {

@@ -53,9 +53,15 @@ where
     })
 }
 
-pub const TICKET_COLS: &str = "t.id, t.number, t.title, t.description, t.campus, t.department, t.location, \
+/// The columns [`ticket_from_row`] reads, as a macro so statements are built at compile time.
+macro_rules! ticket_cols {
+    () => {
+        "t.id, t.number, t.title, t.description, t.campus, t.department, t.location, \
     t.reporter, t.assignee, t.severity, t.status, t.work_type, t.maintenance_type, t.channel, \
-    t.attachments, t.created_at, t.updated_at, t.acknowledged_at, t.resolved_at, t.closed_at";
+    t.attachments, t.created_at, t.updated_at, t.acknowledged_at, t.resolved_at, t.closed_at"
+    };
+}
+pub const TICKET_COLS: &str = ticket_cols!();
 
 pub fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
     let attachments: String = r.get(14)?;
@@ -90,8 +96,10 @@ pub fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
 }
 
 pub fn ticket_get(conn: &Connection, id: Uuid) -> Result<Option<Ticket>, ApiError> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {TICKET_COLS} FROM tickets t WHERE t.id = ?1"
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT ",
+        ticket_cols!(),
+        " FROM tickets t WHERE t.id = ?1"
     ))?;
     Ok(st.query_row([id.to_string()], ticket_from_row).optional()?)
 }
@@ -187,7 +195,13 @@ pub fn next_number(conn: &Connection, year: i32) -> Result<String, ApiError> {
     Ok(format!("R-{year}-{n:06}"))
 }
 
-pub const COMMENT_COLS: &str = "c.id, c.ticket_id, c.author, c.body, c.internal, c.created_at";
+/// The columns [`comment_from_row`] reads, as a macro so statements are built at compile time.
+macro_rules! comment_cols {
+    () => {
+        "c.id, c.ticket_id, c.author, c.body, c.internal, c.created_at"
+    };
+}
+pub const COMMENT_COLS: &str = comment_cols!();
 
 pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
     Ok(Comment {
@@ -201,8 +215,10 @@ pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
 }
 
 pub fn comment_get(conn: &Connection, id: Uuid) -> Result<Option<Comment>, ApiError> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COMMENT_COLS} FROM comments c WHERE c.id = ?1"
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT ",
+        comment_cols!(),
+        " FROM comments c WHERE c.id = ?1"
     ))?;
     Ok(st
         .query_row([id.to_string()], comment_from_row)
@@ -222,9 +238,7 @@ pub fn comments_of(
     ticket: Uuid,
     include_internal: bool,
 ) -> Result<Vec<Comment>, ApiError> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COMMENT_COLS} FROM comments c WHERE c.ticket_id = ?1 AND (?2 OR c.internal = 0) ORDER BY c.created_at, c.id"
-    ))?;
+    let mut st = conn.prepare_cached(concat!("SELECT ", comment_cols!(), " FROM comments c WHERE c.ticket_id = ?1 AND (?2 OR c.internal = 0) ORDER BY c.created_at, c.id"))?;
     let rows = st.query_map(
         params![ticket.to_string(), include_internal],
         comment_from_row,
@@ -282,7 +296,14 @@ pub fn department_get(conn: &Connection, code: &str) -> Result<Option<Department
         .optional()?)
 }
 
-pub const USER_COLS: &str = "u.id, u.username, u.display_name, u.role, u.campus, u.department";
+/// The columns [`user_from_row`] reads, as a macro so statements are built at compile time.
+macro_rules! user_cols {
+    () => {
+        "u.id, u.username, u.display_name, u.role, u.campus, u.department"
+    };
+}
+pub(crate) use user_cols;
+pub const USER_COLS: &str = user_cols!();
 
 pub fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserPublic> {
     Ok(UserPublic {
@@ -296,15 +317,19 @@ pub fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserPublic> {
 }
 
 pub fn user_get(conn: &Connection, id: Uuid) -> Result<Option<UserPublic>, ApiError> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {USER_COLS} FROM users u WHERE u.id = ?1 AND u.disabled = 0"
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT ",
+        user_cols!(),
+        " FROM users u WHERE u.id = ?1 AND u.disabled = 0"
     ))?;
     Ok(st.query_row([id.to_string()], user_from_row).optional()?)
 }
 
 pub fn user_list(conn: &Connection) -> Result<Vec<UserPublic>, ApiError> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {USER_COLS} FROM users u WHERE u.disabled = 0 ORDER BY u.username"
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT ",
+        user_cols!(),
+        " FROM users u WHERE u.disabled = 0 ORDER BY u.username"
     ))?;
     let rows = st.query_map([], user_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -341,32 +366,25 @@ pub fn record_change(
     scope: ChangeScope,
 ) -> Result<i64, ApiError> {
     let (kind, id) = entity_key(&entity);
-    tx.prepare_cached("DELETE FROM changes WHERE entity = ?1 AND entity_id = ?2")?
-        .execute(params![kind, id])?;
-    let seq: i64 = tx
-        .prepare_cached(
-            "INSERT INTO changes (entity, entity_id, event, campus, department, internal) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq",
-        )?
-        .query_row(
-            params![
-                kind,
-                id,
-                event.as_str(),
-                scope.campus,
-                scope.department,
-                scope.internal
-            ],
-            |r| r.get(0),
-        )?;
-    let change = Change { seq, entity };
-    let json = serde_json::to_string(&change).map_err(ApiError::internal)?;
-    tx.events.push(ChangeEvent {
+    let seq = tx.next_seq()?;
+    // One statement moves the entity's row to its new sequence (or adds it).
+    tx.prepare_cached(
+        "INSERT INTO changes (seq, entity, entity_id, event, campus, department, internal) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT(entity, entity_id) DO UPDATE SET seq = excluded.seq, event = excluded.event, \
+         campus = excluded.campus, department = excluded.department, internal = excluded.internal",
+    )?
+    .execute(params![
         seq,
-        event,
-        scope,
-        json: json.into(),
-    });
+        kind,
+        id,
+        event.as_str(),
+        scope.campus,
+        scope.department,
+        scope.internal
+    ])?;
+    tx.events
+        .push(ChangeEvent::new(event, scope, Change { seq, entity }));
     Ok(seq)
 }
 
@@ -439,6 +457,7 @@ pub fn audit<B: serde::Serialize, A: serde::Serialize>(
 
 /// A page of visible changes above a cursor, with each change's event kind.
 pub struct ChangesPage {
+    pub epoch: String,
     pub changes: Vec<(String, Change)>,
     pub cursor: i64,
     pub has_more: bool,
@@ -472,19 +491,27 @@ pub fn changes_page(
         .collect::<Result<_, _>>()?;
     let has_more = rows.len() > limit as usize;
     let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+    let mut last_read = after;
     for (seq, kind, id, event) in rows.into_iter().take(limit as usize) {
+        last_read = seq;
+        // An entity that cannot be shown any more (a disabled user) is skipped, and the
+        // cursor still moves past it.
         if let Some(entity) = load_entity(conn, &kind, &id)? {
             changes.push((event, Change { seq, entity }));
         }
     }
     let cursor = if has_more {
-        changes.last().map_or(after, |(_, c)| c.seq)
+        last_read
     } else {
         conn.prepare_cached("SELECT coalesce(max(seq), 0) FROM changes")?
             .query_row([], |r| r.get::<_, i64>(0))?
             .max(after)
     };
+    let epoch = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = 'epoch'")?
+        .query_row([], |r| r.get(0))?;
     Ok(ChangesPage {
+        epoch,
         changes,
         cursor,
         has_more,

@@ -153,6 +153,8 @@ pub async fn push(
     }
     let actor = store::actor_of(&user);
     let now = state.now();
+    let started = std::time::Instant::now();
+    let n = req.ops.len();
     let results = state
         .db
         .write(move |tx| {
@@ -162,6 +164,11 @@ pub async fn push(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
+    tracing::debug!(
+        ops = n,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "push applied"
+    );
     Ok(Json(PushResponse { results }))
 }
 
@@ -198,6 +205,7 @@ pub async fn pull(
         .read(move |tx| store::changes_page(tx, &actor, cursor, limit))
         .await?;
     Ok(Json(PullResponse {
+        epoch: page.epoch,
         changes: page.changes.into_iter().map(|(_, c)| c).collect(),
         cursor: page.cursor,
         has_more: page.has_more,
