@@ -406,12 +406,10 @@ async fn well_formed_json_of_the_wrong_shape_is_422_invalid_request() {
     assert_unchanged(admin, &before, "mistyped JSON").await;
 }
 
-/// BUG (server): an enum field (`to`, `work_type`, `channel`, `maintenance_type`, `role`) given
-/// a JSON number, boolean, null or array is answered `400 malformed_json`, although the body is
-/// well-formed JSON with a wrongly typed field, which the contract (`ErrorCode::InvalidRequest`)
-/// makes a `422 invalid_request`. serde_json reports these as "expected value" (a syntax-class
-/// error) when deserialising a derived enum from a non-string, non-object token, and
-/// `From<JsonRejection>` maps every syntax-class error to `malformed_json`.
+/// An enum field (`to`, `work_type`, `channel`, `maintenance_type`, `role`) given a JSON number,
+/// boolean, null or array is well-formed JSON with a wrongly typed field: `422 invalid_request`,
+/// not `400 malformed_json`. (serde_json reports these as syntax-class errors, which once made
+/// the server answer 400.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrongly_typed_enum_fields_are_422_not_400() {
     let (_server, h, id) = setup().await;
@@ -919,11 +917,8 @@ async fn idempotency_key_reused_for_another_body_conflicts() {
     assert_ne!(theirs["id"], first["id"]);
 }
 
-/// BUG (server): a replayed create answers the ticket as stored, with microsecond timestamps,
-/// but the first create answered the in-memory ticket, with nanosecond ones
-/// (`"…13.356956175Z"` then `"…13.356956Z"`), so the "same" answer differs and a client's cached
-/// copy never equals the server's. The same holds for transitions and comments: handlers return
-/// the values they were given, while `store` writes `ts()` (microseconds).
+/// A replayed create answers exactly what the first create answered, timestamps included: the
+/// server works in the microseconds it stores, so no answer carries precision a read loses.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotent_replay_returns_the_identical_ticket() {
     let (_server, h, _id) = setup().await;

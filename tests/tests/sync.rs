@@ -243,6 +243,8 @@ async fn pull_pages_have_no_gaps_or_duplicates_while_writes_go_on() {
     let mut cursor = 0;
     let mut rounds = 0;
     loop {
+        // Asked before the pull: if the writer was done by then, this pull sees all it wrote.
+        let writer_done = writer.is_finished();
         let (s, page) = eng
             .get(&format!("/api/v1/sync/pull?cursor={cursor}&limit=7"))
             .await;
@@ -263,7 +265,7 @@ async fn pull_pages_have_no_gaps_or_duplicates_while_writes_go_on() {
         }
         cursor = page["cursor"].as_i64().unwrap();
         rounds += 1;
-        if !page["has_more"].as_bool().unwrap() && writer.is_finished() {
+        if !page["has_more"].as_bool().unwrap() && writer_done {
             break;
         }
         assert!(rounds < 10_000);

@@ -266,19 +266,36 @@ fn generated_ops(seed: u64, n: usize) -> (Vec<Value>, usize) {
     (ops, tickets)
 }
 
-async fn push_all(client: &Client, ops: &[Value]) -> Result<Duration> {
+/// Pushes `ops` in batches; returns the wall time and the server's own apply time (the sum of
+/// its `Server-Timing: apply;dur=` headers).
+async fn push_all(client: &Client, ops: &[Value]) -> Result<(Duration, Duration)> {
     let started = Instant::now();
+    let mut applying = Duration::ZERO;
     for batch in ops.chunks(BATCH) {
         let res = client
-            .post("/api/v1/sync/push", &json!({ "ops": batch }))
+            .http
+            .post(format!("{}/api/v1/sync/push", client.base))
+            .bearer_auth(&client.token)
+            .json(&json!({ "ops": batch }))
+            .send()
             .await?;
-        let results = res["results"].as_array().context("results")?;
+        ensure!(res.status().is_success(), "push: {}", res.status());
+        let ms: f64 = res
+            .headers()
+            .get("server-timing")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split("dur=").nth(1))
+            .and_then(|v| v.parse().ok())
+            .context("no Server-Timing on the push answer")?;
+        applying += Duration::from_secs_f64(ms / 1000.0);
+        let body: Value = res.json().await?;
+        let results = body["results"].as_array().context("results")?;
         ensure!(results.len() == batch.len(), "one result per op");
         if let Some(bad) = results.iter().find(|r| r["status"] != "applied") {
             bail!("op rejected: {bad}");
         }
     }
-    Ok(started.elapsed())
+    Ok((started.elapsed(), applying))
 }
 
 /// The storage floor: the same ops' JSON inserted into a plain SQLite table, 500 a transaction.
@@ -385,17 +402,46 @@ async fn server_section(sizes: &Sizes) -> Result<Vec<Row>> {
     let eng = Client::login(&http, &server.base, "bench-eng").await?;
     let mut rows = Vec::new();
 
-    // Push.
-    let (ops, mut tickets) = generated_ops(1, sizes.push_ops);
-    let push_time = push_all(&eng, &ops).await?;
-    let base_time = raw_sqlite_inserts(tmp.path(), &ops)?;
-    let push_rate = ops.len() as f64 / push_time.as_secs_f64();
-    let base_rate = ops.len() as f64 / base_time.as_secs_f64();
+    // Push: three rounds of fresh ops, each against its own raw-SQLite baseline; the median
+    // round is reported, since a 2-core machine shared with the client is noisy.
+    let mut tickets = 0;
+    let mut rounds_measured = Vec::new();
+    for round in 0..3u64 {
+        let (ops, n) = generated_ops(10 + round, sizes.push_ops);
+        tickets += n;
+        let (wall, applying) = push_all(&eng, &ops).await?;
+        let dir = tmp.path().join(format!("baseline-{round}"));
+        std::fs::create_dir_all(&dir)?;
+        let base_rate = ops.len() as f64 / raw_sqlite_inserts(&dir, &ops)?.as_secs_f64();
+        let n = ops.len() as f64;
+        rounds_measured.push((
+            n / wall.as_secs_f64(),
+            n / applying.as_secs_f64(),
+            base_rate,
+        ));
+    }
+    rounds_measured.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (push_rate, apply_rate, base_rate) = rounds_measured[1];
     rows.push(Row {
-        what: format!("sync push, {} ops in batches of {BATCH} (ops/s)", ops.len()),
-        value: rate(push_rate),
+        what: format!(
+            "sync push, {} ops in batches of {BATCH}, median of 3, end to end (ops/s; range)",
+            sizes.push_ops
+        ),
+        value: format!(
+            "{} ({}–{})",
+            rate(push_rate),
+            rate(rounds_measured[0].0),
+            rate(rounds_measured[2].0)
+        ),
         baseline: format!("{} raw SQLite inserts/s", rate(base_rate)),
         ratio: format!("{:.2}", push_rate / base_rate),
+        target: "≥ 20k ops/s",
+    });
+    rows.push(Row {
+        what: "  the same, applied on the server (Server-Timing) (ops/s)".into(),
+        value: rate(apply_rate),
+        baseline: format!("{} raw SQLite inserts/s", rate(base_rate)),
+        ratio: format!("{:.2}", apply_rate / base_rate),
         target: "≥ 20k ops/s",
     });
 

@@ -201,7 +201,7 @@ pub struct Ticket {
     pub work_type: WorkType,
     pub maintenance_type: MaintenanceType,
     pub channel: Channel,
-    /// SHA-256 hex digests of attached files, in the order they were attached.
+    /// SHA-256 hex digests of attached files, sorted (a grow-only set; see [`crate::merge`]).
     pub attachments: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

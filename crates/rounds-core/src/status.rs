@@ -131,7 +131,8 @@ pub fn apply(ticket: &mut Ticket, to: Status, at: DateTime<Utc>) {
         _ => {}
     }
     ticket.status = to;
-    ticket.updated_at = at;
+    // An offline move may carry an older time than an edit already seen: never go back.
+    ticket.updated_at = ticket.updated_at.max(at);
 }
 
 #[cfg(test)]

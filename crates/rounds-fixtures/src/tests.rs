@@ -435,19 +435,3 @@ fn tickets_serialize_to_json() {
     let u = serde_json::to_value(demo_users()[0]).unwrap();
     assert_eq!(u["username"], "admin");
 }
-
-/// `cargo test -p rounds-fixtures --release -- --ignored --nocapture million`
-#[test]
-#[ignore = "timing; run in release"]
-fn million_tickets_stream() {
-    let start = std::time::Instant::now();
-    let mut bytes = 0usize;
-    for t in stream(1, 1_000_000) {
-        bytes += t.title.len() + t.description.len();
-    }
-    let el = start.elapsed();
-    println!(
-        "1,000,000 tickets in {el:?} ({:.2} µs each), {bytes} bytes of text",
-        el.as_secs_f64()
-    );
-}

@@ -103,13 +103,13 @@ CREATE TABLE attachment_uploaders (
     sha256  TEXT NOT NULL REFERENCES attachments(sha256),
     user_id TEXT NOT NULL REFERENCES users(id),
     PRIMARY KEY (sha256, user_id)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE ticket_attachments (
     ticket_id TEXT NOT NULL REFERENCES tickets(id),
     sha256    TEXT NOT NULL REFERENCES attachments(sha256),
     PRIMARY KEY (ticket_id, sha256)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX ticket_attachments_sha ON ticket_attachments(sha256);
 
 -- The change log, compacted: one row per entity holding the sequence of its latest change.
@@ -133,7 +133,7 @@ CREATE TABLE applied_ops (
     user_id    TEXT NOT NULL,
     result     TEXT NOT NULL,
     applied_at TEXT NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE idempotency_keys (
     user_id      TEXT NOT NULL,
@@ -142,7 +142,7 @@ CREATE TABLE idempotency_keys (
     ticket_id    TEXT NOT NULL,
     created_at   TEXT NOT NULL,
     PRIMARY KEY (user_id, key)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE audit (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -105,6 +105,9 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<String, BackupError> {
         )));
     }
     let src = db::open_connection(&src_path, false)?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io("creating", parent))?;
+    }
     let tmp = out.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
     {

@@ -131,24 +131,40 @@ where
                     ApiError::new(ErrorCode::InvalidRequest, r.body_text())
                 }
             })?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::new(
-                ErrorCode::MalformedJson,
-                format!("the body is not valid JSON: {e}"),
-            )
-        })?;
-        serde_path_to_error::deserialize(value)
-            .map(Json)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let message = if path == "." {
-                    inner.to_string()
-                } else {
-                    format!("{path}: {inner}")
-                };
-                ApiError::new(ErrorCode::InvalidRequest, message)
-            })
+        // The fast path parses once; only a failure pays for a second, diagnostic pass.
+        match serde_json::from_slice::<T>(&bytes) {
+            Ok(v) => Ok(Json(v)),
+            Err(_) => Err(json_error::<T>(&bytes)),
+        }
+    }
+}
+
+/// Explains why `bytes` are not a `T`: not JSON at all, or JSON of the wrong shape (with the
+/// path of the offending field). serde_json reports some shape errors, such as a number where
+/// an enum is expected, as syntax errors, so "is it JSON at all" is asked separately.
+fn json_error<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiError {
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        );
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => ApiError::new(
+            ErrorCode::InvalidRequest,
+            "the body does not have the expected shape",
+        ),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = if path == "." {
+                inner.to_string()
+            } else {
+                format!("{path}: {inner}")
+            };
+            ApiError::new(ErrorCode::InvalidRequest, message)
+        }
     }
 }
 

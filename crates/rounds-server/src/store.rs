@@ -536,3 +536,86 @@ pub fn ticket_visibility_sql(actor: &Actor) -> (String, Vec<Option<String>>) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SQL predicates must keep exactly what `Actor::sees` and the internal-note rule allow,
+    /// for every kind of actor and every kind of row.
+    #[test]
+    fn visibility_sql_agrees_with_the_rule_in_core() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, campus TEXT, department TEXT, internal INTEGER NOT NULL);
+             CREATE TABLE t (id INTEGER PRIMARY KEY, campus TEXT NOT NULL, department TEXT NOT NULL);",
+        )
+        .unwrap();
+        let scopes: Vec<(Option<&str>, Option<&str>, bool)> = vec![
+            (None, None, false), // a directory entry
+            (Some("main"), Some("main-ivf"), false),
+            (Some("main"), Some("main-ivf"), true),
+            (Some("main"), Some("main-lab"), false),
+            (Some("east"), Some("east-ivf"), false),
+            (Some("east"), Some("east-ivf"), true),
+        ];
+        for (i, (campus, dept, internal)) in scopes.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO c VALUES (?1, ?2, ?3, ?4)",
+                params![i as i64, campus, dept, internal],
+            )
+            .unwrap();
+            if let (Some(c), Some(d)) = (campus, dept) {
+                conn.execute("INSERT INTO t VALUES (?1, ?2, ?3)", params![i as i64, c, d])
+                    .unwrap();
+            }
+        }
+        let actor = |role, campus: Option<&str>, dept: Option<&str>| Actor {
+            user_id: Uuid::nil(),
+            role,
+            campus: campus.map(Into::into),
+            department: dept.map(Into::into),
+        };
+        let actors = [
+            actor(Role::Admin, None, None),
+            actor(Role::Dispatcher, None, None),
+            actor(Role::Dispatcher, Some("east"), None),
+            actor(Role::Engineer, Some("main"), None),
+            actor(Role::Engineer, None, Some("main-it")),
+            actor(Role::Reporter, Some("main"), Some("main-ivf")),
+            actor(Role::Reporter, None, Some("main-lab")),
+            actor(Role::Reporter, None, None),
+        ];
+        let ids = |sql: &str, p: &[Option<String>]| -> Vec<i64> {
+            let mut st = conn.prepare(sql).unwrap();
+            st.query_map(rusqlite::params_from_iter(p), |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        for a in &actors {
+            let (vis, p) = visibility_sql(a);
+            let got = ids(&format!("SELECT id FROM c WHERE {vis} ORDER BY id"), &p);
+            let want: Vec<i64> = scopes
+                .iter()
+                .enumerate()
+                .filter(|(_, (campus, dept, internal))| match (campus, dept) {
+                    (Some(c), Some(d)) => a.sees(c, d) && (!internal || a.role.is_staff()),
+                    _ => true,
+                })
+                .map(|(i, _)| i as i64)
+                .collect();
+            assert_eq!(got, want, "changes visible to {a:?}");
+
+            let (vis, p) = ticket_visibility_sql(a);
+            let got = ids(&format!("SELECT id FROM t WHERE {vis} ORDER BY id"), &p);
+            let want: Vec<i64> = scopes
+                .iter()
+                .enumerate()
+                .filter(|(_, (campus, dept, _))| matches!((campus, dept), (Some(c), Some(d)) if a.sees(c, d)))
+                .map(|(i, _)| i as i64)
+                .collect();
+            assert_eq!(got, want, "tickets visible to {a:?}");
+        }
+    }
+}

@@ -2,9 +2,10 @@
 //! through the changes above a cursor. The protocol is written down in `docs/sync.md`.
 //!
 //! A push runs in one transaction with a savepoint per op: a rejected op rolls back alone and
-//! gets its own result, the rest of the batch still applies. An applied op's result is stored
-//! under its op id, so pushing it again returns the stored result and changes nothing; a
-//! rejected op is not stored, so it can be pushed again once the reason is gone.
+//! gets its own result, the rest of the batch still applies. Pushing an op again has no second
+//! effect: creates and comments carry their entity's id and are recognised by it; the results of
+//! applied updates and transitions are stored under their op id and returned again. A rejected
+//! op is not stored, so it can be pushed again once the reason is gone.
 
 use axum::extract::State;
 use rounds_core::error::ErrorCode;
@@ -102,12 +103,20 @@ fn push_one(
             ));
         }
     };
-    let stored: Option<String> = tx
-        .prepare_cached("SELECT result FROM applied_ops WHERE op_id = ?1")?
-        .query_row([op.op_id.to_string()], |r| r.get(0))
-        .optional()?;
-    if let Some(stored) = stored {
-        return serde_json::from_str(&stored).map_err(ApiError::internal);
+    // Creates and comments are idempotent by the id they carry; updates and transitions are
+    // not (a transition applied twice would fail the second time), so their results are kept.
+    let remember = matches!(
+        op.kind,
+        OpKind::TicketUpdate { .. } | OpKind::TicketTransition { .. }
+    );
+    if remember {
+        let stored: Option<String> = tx
+            .prepare_cached("SELECT result FROM applied_ops WHERE op_id = ?1")?
+            .query_row([op.op_id.to_string()], |r| r.get(0))
+            .optional()?;
+        if let Some(stored) = stored {
+            return serde_json::from_str(&stored).map_err(ApiError::internal);
+        }
     }
     let op_id = op.op_id;
     tx.prepare_cached("SAVEPOINT op")?.execute([])?;
@@ -115,6 +124,9 @@ fn push_one(
     match apply_op(tx, actor, op, now) {
         Ok(result) => {
             tx.prepare_cached("RELEASE op")?.execute([])?;
+            if !remember {
+                return Ok(result);
+            }
             tx.prepare_cached("INSERT INTO applied_ops (op_id, user_id, result, applied_at) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![
                     op_id.to_string(),
@@ -135,13 +147,13 @@ fn push_one(
 }
 
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", security(("bearer" = [])), request_body = PushRequest,
-    responses((status = 200, description = "one result per op, in order", body = PushResponse),
+    responses((status = 200, description = "one result per op, in order; `Server-Timing: apply;dur=MS` says how long applying took", body = PushResponse),
               (status = 401, body = rounds_core::ErrorBody), (status = 413, body = rounds_core::ErrorBody)))]
 pub async fn push(
     State(state): State<AppState>,
     Authed(user): Authed,
     Json(req): Json<PushRequest>,
-) -> Result<Json<PushResponse>, ApiError> {
+) -> Result<([(axum::http::HeaderName, String); 1], Json<PushResponse>), ApiError> {
     if req.ops.len() > MAX_PUSH_OPS {
         return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
@@ -164,12 +176,18 @@ pub async fn push(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
+    let elapsed = started.elapsed();
     tracing::debug!(
         ops = n,
-        elapsed_us = started.elapsed().as_micros() as u64,
+        elapsed_us = elapsed.as_micros() as u64,
         "push applied"
     );
-    Ok(Json(PushResponse { results }))
+    // Server-Timing tells a client (and the benchmark) how long applying took on the server.
+    let timing = format!("apply;dur={:.3}", elapsed.as_secs_f64() * 1000.0);
+    Ok((
+        [(axum::http::HeaderName::from_static("server-timing"), timing)],
+        Json(PushResponse { results }),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
