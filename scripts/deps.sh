@@ -11,8 +11,9 @@ if [ "$(id -u)" -ne 0 ]; then
     fi
 fi
 
-# Debian packages: a C toolchain for the bundled SQLite, and the tools the scripts use.
-PACKAGES="build-essential pkg-config ca-certificates curl procps"
+# Debian packages: a C toolchain for the bundled SQLite, the tools the scripts use, and a
+# D-Bus session bus with a Secret Service (gnome-keyring) for the keychain tests.
+PACKAGES="build-essential pkg-config ca-certificates curl procps dbus dbus-daemon gnome-keyring"
 
 missing=""
 for p in $PACKAGES; do

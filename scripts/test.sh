@@ -17,8 +17,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "build binaries (the end-to-end tests drive them)"
 cargo build --workspace --bins --locked
 
-step "cargo test --workspace"
-cargo test --workspace --locked
+step "cargo test --workspace (in a private D-Bus session with a throwaway keychain)"
+scripts/with-session.sh cargo test --workspace --locked
 
 step "benchmark harness, quick mode"
 cargo run --locked -q -p rounds-bench -- --quick

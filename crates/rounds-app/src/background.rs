@@ -1,0 +1,89 @@
+//! The background sync task: syncs after every local change, when the server announces a
+//! change on its event stream, and every `interval` otherwise; backs off with jitter while the
+//! server is unreachable, and waits for a new sign-in after the session was refused.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use rounds_sync::Backoff;
+
+use crate::{App, AppErrorCode};
+
+/// A running background task; dropping it stops the task.
+#[derive(Debug)]
+pub struct Background {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Starts syncing `app` in the background.
+pub fn start(app: Arc<App>, interval: Duration) -> Background {
+    let sync = tokio::spawn(sync_loop(app.clone(), interval));
+    let events = tokio::spawn(event_loop(app));
+    Background {
+        tasks: vec![sync, events],
+    }
+}
+
+async fn sync_loop(app: Arc<App>, interval: Duration) {
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(60));
+    loop {
+        match app.sync_now().await {
+            Ok(_) => {
+                backoff.reset();
+                tokio::select! {
+                    _ = app.kicked() => {}
+                    _ = tokio::time::sleep(interval) => {}
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.code,
+                    AppErrorCode::Unauthorized | AppErrorCode::NotSignedIn
+                ) =>
+            {
+                // Nothing to do until someone signs in again.
+                app.kicked().await;
+            }
+            Err(e) => {
+                let delay = backoff.next_random_delay();
+                tracing::debug!(error = %e, ?delay, "sync failed; retrying later");
+                tokio::select! {
+                    _ = app.kicked() => {}
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            }
+        }
+    }
+}
+
+async fn event_loop(app: Arc<App>) {
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(60));
+    let mut last_id = None;
+    loop {
+        if let Ok(client) = app.client().await
+            && let Ok(mut stream) = rounds_sync::subscribe(&client, last_id).await
+        {
+            backoff.reset();
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(ev) => {
+                        last_id = Some(ev.id);
+                        app.kick();
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+        let delay = backoff.next_random_delay();
+        tokio::time::sleep(delay).await;
+    }
+}

@@ -1,0 +1,515 @@
+//! `rounds-app`: the one API the desktop shell and the `rounds` CLI call.
+//!
+//! It owns a profile (a directory with the local cache and, where asked, the token file), the
+//! session, and the background sync task. It has no Tauri dependency.
+//!
+//! Invariants:
+//! - Reads and writes go to the local store only; nothing here waits for the network except
+//!   [`App::login`], [`App::logout`] and [`App::sync_now`]. A change is durable locally before
+//!   the call that made it returns.
+//! - The session token is kept by [`credentials::TokenStore`], never in the cache.
+//! - At most one sync runs at a time per profile.
+//! - Every failure reaches callers as [`AppError`]: a stable `code` and a human `message`.
+
+pub mod background;
+pub mod credentials;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rounds_core::merge::TicketPatch;
+use rounds_core::model::{Comment, Status, Ticket, TicketDraft, UserPublic};
+use rounds_store::{Conflict, Store, StoreError, TicketFilter, TicketRow, TicketView};
+use rounds_sync::run::{Local, RunError, SyncReport};
+use rounds_sync::{Client, SyncError};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::credentials::{CredentialError, Secret, TokenStore, TokenStoreKind};
+
+/// Stable error codes for callers to branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppErrorCode {
+    /// The server cannot be reached; the change is kept and will sync later.
+    Offline,
+    /// The session is missing, expired or revoked: sign in again. Pending work is kept.
+    Unauthorized,
+    NotSignedIn,
+    /// No OS keychain; `--token-store file` is the explicit alternative.
+    NoKeychain,
+    Validation,
+    Forbidden,
+    NotFound,
+    InvalidTransition,
+    Conflict,
+    Locked,
+    Server,
+    /// The local cache or file system failed.
+    Local,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: AppErrorCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: AppErrorCode, message: impl Into<String>) -> Self {
+        AppError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+fn code_of(server_code: &str) -> AppErrorCode {
+    match server_code {
+        "validation"
+        | "invalid_request"
+        | "malformed_json"
+        | "payload_too_large"
+        | "unsupported_media_type" => AppErrorCode::Validation,
+        "forbidden" => AppErrorCode::Forbidden,
+        "not_found" => AppErrorCode::NotFound,
+        "invalid_transition" => AppErrorCode::InvalidTransition,
+        "conflict" => AppErrorCode::Conflict,
+        "unauthorized" => AppErrorCode::Unauthorized,
+        "locked" => AppErrorCode::Locked,
+        _ => AppErrorCode::Server,
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Refused(d) => AppError::new(code_of(d.code.as_str()), d.message),
+            StoreError::NotSignedIn => AppError::new(AppErrorCode::NotSignedIn, e.to_string()),
+            other => AppError::new(AppErrorCode::Local, other.to_string()),
+        }
+    }
+}
+
+impl From<SyncError> for AppError {
+    fn from(e: SyncError) -> Self {
+        let code = match &e {
+            SyncError::Offline(_) => AppErrorCode::Offline,
+            SyncError::Unauthorized(_) => AppErrorCode::Unauthorized,
+            SyncError::Rejected { code, .. } => code_of(code),
+            SyncError::Server { .. } => AppErrorCode::Server,
+            SyncError::Locked { .. } => AppErrorCode::Locked,
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+impl From<RunError> for AppError {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::Sync(s) => s.into(),
+            RunError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<CredentialError> for AppError {
+    fn from(e: CredentialError) -> Self {
+        let code = match e {
+            CredentialError::NoKeychain(_) => AppErrorCode::NoKeychain,
+            _ => AppErrorCode::Local,
+        };
+        AppError::new(code, e.to_string())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// What the status bar and `rounds status` show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub server: Option<String>,
+    pub user: Option<UserPublic>,
+    /// `None` until the first attempt to reach the server.
+    pub online: Option<bool>,
+    pub syncing: bool,
+    /// The session was refused: sign in again (pending work is kept).
+    pub unauthorized: bool,
+    pub pending_ops: usize,
+    pub conflicts: usize,
+    pub last_sync: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Runtime {
+    online: Option<bool>,
+    syncing: bool,
+    unauthorized: bool,
+}
+
+/// One profile, open.
+pub struct App {
+    dir: PathBuf,
+    local: Local,
+    runtime: std::sync::Mutex<Runtime>,
+    sync_lock: tokio::sync::Mutex<()>,
+    /// Wakes the background task (a local change to push, a server event to pull).
+    kick: tokio::sync::Notify,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("dir", &self.dir).finish()
+    }
+}
+
+fn meta_time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+impl App {
+    /// Opens the profile in `dir`, creating it if needed.
+    pub fn open(dir: &Path) -> AppResult<Arc<App>> {
+        let store = Store::open(dir)?;
+        if store.meta("profile_id")?.is_none() {
+            store.set_meta("profile_id", Some(&Uuid::now_v7().to_string()))?;
+        }
+        Ok(Arc::new(App {
+            dir: dir.to_owned(),
+            local: Local::new(store),
+            runtime: Default::default(),
+            sync_lock: tokio::sync::Mutex::new(()),
+            kick: tokio::sync::Notify::new(),
+        }))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn local(&self) -> &Local {
+        &self.local
+    }
+
+    async fn token_store(&self, kind: Option<TokenStoreKind>) -> AppResult<TokenStore> {
+        let (id, saved) = self
+            .local
+            .call(|s| Ok((s.meta("profile_id")?, s.meta("token_store")?)))
+            .await?;
+        let kind = match kind {
+            Some(k) => k,
+            None => saved
+                .as_deref()
+                .unwrap_or("keychain")
+                .parse()
+                .map_err(|e: String| AppError::new(AppErrorCode::Local, e))?,
+        };
+        Ok(match kind {
+            TokenStoreKind::Keychain => TokenStore::Keychain {
+                service: format!("rounds.{}", id.unwrap_or_default()),
+            },
+            TokenStoreKind::File => TokenStore::File {
+                path: self.dir.join("session-token"),
+            },
+        })
+    }
+
+    /// The server client with the saved session, or `not_signed_in`.
+    pub async fn client(&self) -> AppResult<Client> {
+        let server = self.local.call(|s| s.meta("server")).await?;
+        let server = server.ok_or_else(|| {
+            AppError::new(
+                AppErrorCode::NotSignedIn,
+                "not signed in: run `rounds login` first",
+            )
+        })?;
+        let store = self.token_store(None).await?;
+        let token = tokio::task::spawn_blocking(move || store.load())
+            .await
+            .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))??
+            .ok_or_else(|| {
+                AppError::new(
+                    AppErrorCode::NotSignedIn,
+                    "not signed in: run `rounds login` first",
+                )
+            })?;
+        let client = Client::new(&server)
+            .map_err(|e| AppError::new(AppErrorCode::Validation, e.to_string()))?;
+        Ok(client.with_token(token.expose()))
+    }
+
+    /// Signs in online, keeps the token in the chosen store and remembers the user, so the
+    /// profile works offline from then on.
+    pub async fn login(
+        &self,
+        server: &str,
+        username: &str,
+        password: &str,
+        store: TokenStoreKind,
+    ) -> AppResult<UserPublic> {
+        let tokens = self.token_store(Some(store)).await?;
+        let probe = tokens.clone();
+        tokio::task::spawn_blocking(move || probe.probe())
+            .await
+            .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))??;
+        let client = Client::new(server)
+            .map_err(|e| AppError::new(AppErrorCode::Validation, e.to_string()))?;
+        let answer = client.login(username, password).await?;
+        let user = answer.user.clone();
+        let previous = self.local.call(|s| s.me()).await?;
+        if previous.as_ref().is_some_and(|p| p.id != user.id) {
+            // Another person's cache must not be shown to this one.
+            let pending = self.local.call(|s| s.outbox_len()).await?;
+            if pending > 0 {
+                return Err(AppError::new(
+                    AppErrorCode::Conflict,
+                    format!(
+                        "this profile holds {pending} unsynced changes of another user; sync them or use another --profile"
+                    ),
+                ));
+            }
+            self.local.call(|s| s.reset_server_state()).await?;
+        }
+        let token = Secret::new(answer.token);
+        let saver = tokens.clone();
+        tokio::task::spawn_blocking(move || saver.save(&token))
+            .await
+            .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))??;
+        let (server, kind, u) = (client.base_url().to_owned(), store, user.clone());
+        self.local
+            .call(move |s| {
+                s.set_meta("server", Some(&server))?;
+                s.set_meta(
+                    "token_store",
+                    Some(match kind {
+                        TokenStoreKind::Keychain => "keychain",
+                        TokenStoreKind::File => "file",
+                    }),
+                )?;
+                s.set_me(Some(&u))
+            })
+            .await?;
+        {
+            let mut rt = self.runtime.lock().unwrap_or_else(|p| p.into_inner());
+            rt.unauthorized = false;
+            rt.online = Some(true);
+        }
+        self.kick.notify_one();
+        Ok(user)
+    }
+
+    /// Signs out: revokes the token on the server when reachable and forgets it here. The
+    /// cache and any pending work stay.
+    pub async fn logout(&self) -> AppResult<()> {
+        if let Ok(client) = self.client().await
+            && let Err(e) = client.logout().await
+        {
+            tracing::info!(error = %e, "logout: the server could not be told; the token is forgotten locally");
+        }
+        let store = self.token_store(None).await?;
+        tokio::task::spawn_blocking(move || store.clear())
+            .await
+            .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))??;
+        Ok(())
+    }
+
+    // ---- local work ----------------------------------------------------------------------
+
+    pub async fn ticket_create(&self, draft: TicketDraft) -> AppResult<Ticket> {
+        let t = self
+            .local
+            .call(move |s| s.ticket_create(draft, Utc::now()))
+            .await?;
+        self.kick.notify_one();
+        Ok(t)
+    }
+
+    pub async fn ticket_update(&self, id: Uuid, patch: TicketPatch) -> AppResult<Ticket> {
+        let t = self
+            .local
+            .call(move |s| s.ticket_update(id, patch, Utc::now()))
+            .await?;
+        self.kick.notify_one();
+        Ok(t)
+    }
+
+    pub async fn ticket_transition(
+        &self,
+        id: Uuid,
+        to: Status,
+        reason: Option<String>,
+    ) -> AppResult<Ticket> {
+        let t = self
+            .local
+            .call(move |s| s.ticket_transition(id, to, reason, Utc::now()))
+            .await?;
+        self.kick.notify_one();
+        Ok(t)
+    }
+
+    pub async fn comment_add(&self, id: Uuid, body: String, internal: bool) -> AppResult<Comment> {
+        let c = self
+            .local
+            .call(move |s| s.comment_add(id, body, internal, Utc::now()))
+            .await?;
+        self.kick.notify_one();
+        Ok(c)
+    }
+
+    /// Copies a file into the profile for attaching; returns its SHA-256.
+    pub async fn attachment_add(
+        &self,
+        bytes: Vec<u8>,
+        content_type: String,
+        filename: Option<String>,
+    ) -> AppResult<String> {
+        let info = self
+            .local
+            .call(move |s| s.attachment_add(&bytes, &content_type, filename.as_deref()))
+            .await?;
+        Ok(info.sha256)
+    }
+
+    pub async fn tickets(&self, filter: TicketFilter) -> AppResult<Vec<TicketRow>> {
+        Ok(self.local.call(move |s| s.tickets(&filter)).await?)
+    }
+
+    /// A ticket by its id or its number.
+    pub async fn ticket(&self, id_or_number: &str) -> AppResult<TicketView> {
+        let key = id_or_number.to_owned();
+        let view = self
+            .local
+            .call(move |s| match s.resolve(&key)? {
+                Some(id) => s.ticket(id),
+                None => Ok(None),
+            })
+            .await?;
+        view.ok_or_else(|| {
+            AppError::new(
+                AppErrorCode::NotFound,
+                format!("no ticket {id_or_number} in the local cache"),
+            )
+        })
+    }
+
+    pub async fn me(&self) -> AppResult<Option<UserPublic>> {
+        Ok(self.local.call(|s| s.me()).await?)
+    }
+
+    // ---- sync -----------------------------------------------------------------------------
+
+    /// One full push and pull now. Fails with `offline`, `unauthorized`... and keeps every
+    /// pending op when it does.
+    pub async fn sync_now(&self) -> AppResult<SyncReport> {
+        let _one = self.sync_lock.lock().await;
+        let client = self.client().await?;
+        self.set_runtime(|rt| rt.syncing = true);
+        let result = rounds_sync::run::run(&self.local, &client).await;
+        self.set_runtime(|rt| {
+            rt.syncing = false;
+            match &result {
+                Ok(_) => {
+                    rt.online = Some(true);
+                    rt.unauthorized = false;
+                }
+                Err(RunError::Sync(SyncError::Offline(_))) => rt.online = Some(false),
+                Err(RunError::Sync(SyncError::Unauthorized(_))) => {
+                    rt.online = Some(true);
+                    rt.unauthorized = true;
+                }
+                Err(_) => {}
+            }
+        });
+        Ok(result?)
+    }
+
+    fn set_runtime(&self, f: impl FnOnce(&mut Runtime)) {
+        f(&mut self.runtime.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    pub async fn status(&self) -> AppResult<SyncStatus> {
+        let (server, user, pending, conflicts, last_sync, last_error) = self
+            .local
+            .call(|s| {
+                Ok((
+                    s.meta("server")?,
+                    s.me()?,
+                    s.outbox_len()?,
+                    s.conflicts()?.len(),
+                    s.meta("last_sync")?,
+                    s.meta("last_error")?,
+                ))
+            })
+            .await?;
+        let rt = self.runtime.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(SyncStatus {
+            server,
+            user,
+            online: rt.online,
+            syncing: rt.syncing,
+            unauthorized: rt.unauthorized,
+            pending_ops: pending,
+            conflicts,
+            last_sync: meta_time(last_sync),
+            last_error,
+        })
+    }
+
+    pub async fn conflicts(&self) -> AppResult<Vec<Conflict>> {
+        Ok(self.local.call(|s| s.conflicts()).await?)
+    }
+
+    /// Queues a refused op again as a new op, optionally with a new target status (for a
+    /// transition) or body (for a comment).
+    pub async fn conflict_retry(
+        &self,
+        op_id: Uuid,
+        to: Option<Status>,
+        body: Option<String>,
+    ) -> AppResult<()> {
+        self.local
+            .call(move |s| {
+                s.conflict_retry(op_id, Utc::now(), |kind| match kind {
+                    rounds_core::wire::OpKind::TicketTransition { to: t, .. } => {
+                        if let Some(new) = to {
+                            *t = new;
+                        }
+                    }
+                    rounds_core::wire::OpKind::CommentAdd { body: b, .. } => {
+                        if let Some(new) = body {
+                            *b = new;
+                        }
+                    }
+                    _ => {}
+                })
+            })
+            .await?;
+        self.kick.notify_one();
+        Ok(())
+    }
+
+    pub async fn conflict_discard(&self, op_id: Uuid) -> AppResult<()> {
+        let found = self.local.call(move |s| s.conflict_discard(op_id)).await?;
+        if found {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                AppErrorCode::NotFound,
+                format!("no conflict {op_id}"),
+            ))
+        }
+    }
+
+    /// Wakes the background task.
+    pub fn kick(&self) {
+        self.kick.notify_one();
+    }
+
+    pub(crate) async fn kicked(&self) {
+        self.kick.notified().await;
+    }
+}

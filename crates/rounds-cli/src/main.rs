@@ -1,0 +1,490 @@
+//! `rounds`: the command-line client. Every command but `login`, `logout` and `sync` works on
+//! the local cache only, so scripts and monitoring hooks can raise tickets with the network
+//! down; `rounds sync` pushes and pulls.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rounds_app::credentials::TokenStoreKind;
+use rounds_app::{App, AppError, AppErrorCode};
+use rounds_core::model::{Channel, MaintenanceType, Severity, Status, TicketDraft, WorkType};
+use rounds_store::{TicketFilter, TicketRow, TicketView};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "rounds",
+    version,
+    about = "Rounds helpdesk client (works offline; `rounds sync` syncs)"
+)]
+struct Cli {
+    /// Profile directory (local cache and settings). Default: the platform data directory.
+    #[arg(long, global = true, env = "ROUNDS_PROFILE")]
+    profile: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign in (online, once); the password is read from standard input.
+    Login {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        username: String,
+        /// Where to keep the session token: the OS keychain, or a private file.
+        #[arg(long, default_value = "keychain")]
+        token_store: TokenStoreKind,
+    },
+    /// Sign out and forget the session token (pending work is kept).
+    Logout,
+    /// Raise a ticket (offline); prints its id.
+    New {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        severity: u8,
+        #[arg(long)]
+        campus: String,
+        #[arg(long)]
+        department: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long)]
+        location: Option<String>,
+        #[arg(long, default_value = "daily_ops")]
+        work_type: WorkType,
+        #[arg(long, default_value = "corrective")]
+        maintenance_type: MaintenanceType,
+        #[arg(long, default_value = "desktop")]
+        channel: Channel,
+        /// A file to attach (PNG, JPEG, WebP, PDF or text); repeatable.
+        #[arg(long)]
+        attach: Vec<PathBuf>,
+    },
+    /// List tickets in the local cache, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Comma-separated statuses.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only tickets assigned to me.
+        #[arg(long)]
+        mine: bool,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Show a ticket by id or number, with its comments.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Comment on a ticket.
+    Comment {
+        id: String,
+        #[arg(long)]
+        body: String,
+        /// An internal note, for staff only.
+        #[arg(long)]
+        internal: bool,
+    },
+    /// Move a ticket to another status.
+    Transition {
+        id: String,
+        #[arg(long)]
+        to: Status,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Push pending changes and pull the server's; exits non-zero unless both sides agree.
+    Sync,
+    /// Pending changes, conflicts, last sync and server.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes the server refused, with its reasons.
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<ConflictAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConflictAction {
+    /// Queue the refused change again (optionally to another status).
+    Retry {
+        op_id: Uuid,
+        #[arg(long)]
+        to: Option<Status>,
+    },
+    /// Drop the refused change.
+    Discard { op_id: Uuid },
+}
+
+fn default_profile() -> Result<PathBuf, AppError> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
+        .ok_or_else(|| {
+            AppError::new(
+                AppErrorCode::Local,
+                "no data directory: pass --profile DIR or set ROUNDS_PROFILE",
+            )
+        })?;
+    Ok(base.join("rounds").join("default"))
+}
+
+fn content_type(path: &std::path::Path, bytes: &[u8]) -> Result<&'static str, AppError> {
+    let by_magic = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) {
+        Some("text/plain")
+    } else {
+        None
+    };
+    by_magic.ok_or_else(|| {
+        AppError::new(
+            AppErrorCode::Validation,
+            format!(
+                "{}: only PNG, JPEG, WebP, PDF and text files can be attached",
+                path.display()
+            ),
+        )
+    })
+}
+
+fn print_row(r: &TicketRow) {
+    let t = &r.ticket;
+    let number = t
+        .number
+        .clone()
+        .unwrap_or_else(|| "(待同步 pending)".into());
+    let mark = if r.conflict {
+        " !conflict"
+    } else if r.pending {
+        " *pending"
+    } else {
+        ""
+    };
+    println!(
+        "{number:<20} L{} {:<12} {}{mark}",
+        t.severity.get(),
+        t.status.as_str(),
+        t.title
+    );
+}
+
+fn print_view(v: &TicketView) {
+    let t = &v.ticket;
+    println!(
+        "{}  {}",
+        t.number.as_deref().unwrap_or("(待同步 pending)"),
+        t.title
+    );
+    println!("id:        {}", t.id);
+    println!(
+        "status:    {}   level: {}   {}/{}",
+        t.status,
+        t.severity.get(),
+        t.campus,
+        t.department
+    );
+    if let Some(l) = &t.location {
+        println!("location:  {l}");
+    }
+    if !t.description.is_empty() {
+        println!("\n{}\n", t.description);
+    }
+    for c in &v.comments {
+        let kind = if c.comment.internal {
+            "internal"
+        } else {
+            "reply"
+        };
+        let pending = if c.pending { " (pending)" } else { "" };
+        println!(
+            "- [{kind}{pending}] {}: {}",
+            c.comment.created_at.format("%Y-%m-%d %H:%M"),
+            c.comment.body
+        );
+    }
+    if v.pending_ops > 0 {
+        println!("{} change(s) waiting to sync", v.pending_ops);
+    }
+    for c in &v.conflicts {
+        println!(
+            "refused by the server ({}): {}  [op {}]",
+            c.code, c.message, c.op.op_id
+        );
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<(), AppError> {
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))?;
+    println!("{s}");
+    Ok(())
+}
+
+async fn resolve(app: &App, id: &str) -> Result<Uuid, AppError> {
+    Ok(app.ticket(id).await?.ticket.id)
+}
+
+async fn run(cli: Cli) -> Result<(), AppError> {
+    let profile = match cli.profile {
+        Some(p) => p,
+        None => default_profile()?,
+    };
+    let app = App::open(&profile)?;
+    match cli.command {
+        Command::Login {
+            server,
+            username,
+            token_store,
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| {
+                    AppError::new(
+                        AppErrorCode::Local,
+                        format!("reading the password from stdin: {e}"),
+                    )
+                })?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if token_store == TokenStoreKind::File {
+                eprintln!(
+                    "warning: the session token is stored in a file ({}), readable only by you, not in the OS keychain",
+                    profile.join("session-token").display()
+                );
+            }
+            let user = app.login(&server, &username, password, token_store).await?;
+            println!("signed in as {} ({}) on {server}", user.username, user.role);
+        }
+        Command::Logout => {
+            app.logout().await?;
+            println!("signed out");
+        }
+        Command::New {
+            title,
+            severity,
+            campus,
+            department,
+            description,
+            location,
+            work_type,
+            maintenance_type,
+            channel,
+            attach,
+        } => {
+            let severity = Severity::new(severity).ok_or_else(|| {
+                AppError::new(
+                    AppErrorCode::Validation,
+                    "--severity must be 1 (critical) to 4 (minor)",
+                )
+            })?;
+            let mut attachments = Vec::new();
+            for path in attach {
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    AppError::new(AppErrorCode::Validation, format!("{}: {e}", path.display()))
+                })?;
+                let ct = content_type(&path, &bytes)?.to_owned();
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                attachments.push(app.attachment_add(bytes, ct, name).await?);
+            }
+            let draft = TicketDraft {
+                id: None,
+                title,
+                description,
+                campus,
+                department,
+                location,
+                severity,
+                assignee: None,
+                work_type,
+                maintenance_type,
+                channel,
+                attachments,
+            };
+            let t = app.ticket_create(draft).await?;
+            println!("{}", t.id);
+        }
+        Command::List {
+            json: as_json,
+            status,
+            mine,
+            limit,
+        } => {
+            let status = status
+                .map(|s| rounds_core::wire::parse_status_list(&s))
+                .transpose()
+                .map_err(|e| AppError::new(AppErrorCode::Validation, e.message))?;
+            let assignee = if mine {
+                app.me().await?.map(|u| u.id)
+            } else {
+                None
+            };
+            let rows = app
+                .tickets(TicketFilter {
+                    status,
+                    assignee,
+                    limit,
+                    ..Default::default()
+                })
+                .await?;
+            if as_json {
+                json(&rows)?;
+            } else {
+                rows.iter().for_each(print_row);
+            }
+        }
+        Command::Show { id, json: as_json } => {
+            let v = app.ticket(&id).await?;
+            if as_json { json(&v)? } else { print_view(&v) }
+        }
+        Command::Comment { id, body, internal } => {
+            let id = resolve(&app, &id).await?;
+            let c = app.comment_add(id, body, internal).await?;
+            println!("{}", c.id);
+        }
+        Command::Transition { id, to, reason } => {
+            let id = resolve(&app, &id).await?;
+            let t = app.ticket_transition(id, to, reason).await?;
+            println!(
+                "{} is now {}",
+                t.number.as_deref().unwrap_or(&t.id.to_string()),
+                t.status
+            );
+        }
+        Command::Sync => {
+            let report = app.sync_now().await?;
+            let status = app.status().await?;
+            println!(
+                "pushed {} change(s), {} refused, pulled {} change(s); {} pending, {} conflict(s)",
+                report.applied,
+                report.rejected,
+                report.pulled,
+                status.pending_ops,
+                status.conflicts
+            );
+            if status.pending_ops > 0 || report.rejected > 0 {
+                return Err(AppError::new(
+                    AppErrorCode::Conflict,
+                    format!(
+                        "not in agreement with the server: {} refused, {} still pending; see `rounds conflicts`",
+                        report.rejected, status.pending_ops
+                    ),
+                ));
+            }
+        }
+        Command::Status { json: as_json } => {
+            let s = app.status().await?;
+            if as_json {
+                json(&s)?;
+            } else {
+                println!(
+                    "server:      {}",
+                    s.server.as_deref().unwrap_or("(not signed in)")
+                );
+                if let Some(u) = &s.user {
+                    println!("user:        {} ({})", u.username, u.role);
+                }
+                println!("pending ops: {}", s.pending_ops);
+                println!("conflicts:   {}", s.conflicts);
+                println!(
+                    "last sync:   {}",
+                    s.last_sync
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "never".into())
+                );
+                if let Some(e) = &s.last_error {
+                    println!("last error:  {e}");
+                }
+            }
+        }
+        Command::Conflicts {
+            json: as_json,
+            action,
+        } => match action {
+            None => {
+                let list = app.conflicts().await?;
+                if as_json {
+                    json(&list)?;
+                } else if list.is_empty() {
+                    println!("no conflicts");
+                } else {
+                    for c in list {
+                        println!("{}  {}: {}", c.op.op_id, c.code, c.message);
+                    }
+                }
+            }
+            Some(ConflictAction::Retry { op_id, to }) => {
+                app.conflict_retry(op_id, to, None).await?;
+                println!("queued again; run `rounds sync`");
+            }
+            Some(ConflictAction::Discard { op_id }) => {
+                app.conflict_discard(op_id).await?;
+                println!("discarded");
+            }
+        },
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROUNDS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "error ({}): {}",
+                serde_json::to_value(e.code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                e.message
+            );
+            ExitCode::from(match e.code {
+                AppErrorCode::Offline => 3,
+                AppErrorCode::Unauthorized | AppErrorCode::NotSignedIn => 4,
+                AppErrorCode::Conflict => 5,
+                _ => 1,
+            })
+        }
+    }
+}

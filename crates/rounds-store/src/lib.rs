@@ -1,0 +1,1117 @@
+//! The Rounds client's local cache: one SQLite file per profile.
+//!
+//! Everything the desktop app and the CLI show is read from here, and every change the user
+//! makes is written here first, so the client works the same with or without a network.
+//!
+//! Invariants:
+//! - The database is opened in one place, [`Store::open`], with WAL, foreign keys, a busy
+//!   timeout and `synchronous = FULL`: a change is on disk before the call that made it
+//!   returns.
+//! - Every local change writes its row and its outbox op in **one transaction**.
+//! - A ticket's `server_data` is what the server last sent; its `data` (what the user sees) is
+//!   always `server_data` with the pending ops of the outbox replayed on top. Acknowledging,
+//!   rejecting or discarding an op, and applying a pull, recompute `data`; nothing else writes
+//!   it.
+//! - An op leaves the outbox only when the server acknowledged it ([`Store::outbox_applied`])
+//!   or refused it ([`Store::outbox_rejected`]); a refused op becomes a conflict, kept with the
+//!   server's reason until the user retries or discards it.
+//! - Attachments are stored beside the database under their SHA-256 until uploaded.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rounds_core::error::ErrorDetail;
+use rounds_core::merge::{self, FieldClocks, TicketPatch};
+use rounds_core::model::{
+    Campus, Comment, Department, Status, Ticket, TicketDraft, UserPublic, validate_comment_body,
+};
+use rounds_core::perm::{self, Action, Actor, Scope};
+use rounds_core::status;
+use rounds_core::wire::{Change, Entity, Op, OpKind};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub const DB_FILE: &str = "cache.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the local cache {path} has schema version {found}, newer than the {supported} this version of Rounds supports; upgrade Rounds"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("local database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(String),
+    /// A rule refused the change (validation, permissions, status machine, not found).
+    #[error("{}", .0.message)]
+    Refused(ErrorDetail),
+    #[error("corrupt local data: {0}")]
+    Corrupt(String),
+    #[error("not signed in: sign in once while online")]
+    NotSignedIn,
+}
+
+impl From<ErrorDetail> for StoreError {
+    fn from(e: ErrorDetail) -> Self {
+        StoreError::Refused(e)
+    }
+}
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn not_found() -> StoreError {
+    StoreError::Refused(ErrorDetail::new(
+        rounds_core::ErrorCode::NotFound,
+        "no such ticket in the local cache",
+    ))
+}
+
+/// A ticket as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRow {
+    pub ticket: Ticket,
+    /// Changes to it wait in the outbox.
+    pub pending: bool,
+    /// Changes to it were refused by the server.
+    pub conflict: bool,
+}
+
+/// A ticket with its comments, as a detail view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub comments: Vec<CommentRow>,
+    pub pending_ops: usize,
+    pub conflicts: Vec<Conflict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentRow {
+    #[serde(flatten)]
+    pub comment: Comment,
+    pub pending: bool,
+}
+
+/// An op the server refused, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub op: Op,
+    pub code: String,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub op: Op,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub sha256: String,
+    pub content_type: String,
+    pub filename: Option<String>,
+    pub size: u64,
+    pub uploaded: bool,
+}
+
+/// Where the pull left off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncCursor {
+    pub epoch: Option<String>,
+    pub cursor: i64,
+}
+
+/// Filters of [`Store::tickets`]; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub status: Option<Vec<Status>>,
+    pub severity: Option<Vec<u8>>,
+    pub campus: Option<String>,
+    pub department: Option<String>,
+    pub assignee: Option<Uuid>,
+    pub limit: Option<usize>,
+}
+
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish()
+    }
+}
+
+/// Opens a connection with the settings of the client cache.
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: "saved" on screen means on disk, even if the laptop loses power next.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache of the profile in `dir` and migrates it.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir.join("attachments"))
+            .map_err(|e| StoreError::Io(format!("creating {}: {e}", dir.display())))?;
+        let path = dir.join(DB_FILE);
+        let mut conn = open_connection(&path)?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path,
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(Store {
+            conn,
+            dir: dir.to_owned(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    // ---- settings -------------------------------------------------------------------------
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, v],
+            )?,
+            None => self.conn.execute("DELETE FROM meta WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
+    /// The signed-in user, remembered so the client works offline after one online sign-in.
+    pub fn me(&self) -> Result<Option<UserPublic>> {
+        self.meta("me")?.map(|s| from_json(&s)).transpose()
+    }
+
+    pub fn set_me(&self, user: Option<&UserPublic>) -> Result<()> {
+        let json = user.map(to_json).transpose()?;
+        self.set_meta("me", json.as_deref())
+    }
+
+    fn actor(&self) -> Result<(UserPublic, Actor)> {
+        let me = self.me()?.ok_or(StoreError::NotSignedIn)?;
+        let actor = Actor {
+            user_id: me.id,
+            role: me.role,
+            campus: me.campus.clone(),
+            department: me.department.clone(),
+        };
+        Ok((me, actor))
+    }
+
+    pub fn cursor(&self) -> Result<SyncCursor> {
+        Ok(SyncCursor {
+            epoch: self.meta("epoch")?,
+            cursor: self
+                .meta("cursor")?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0),
+        })
+    }
+
+    // ---- local changes --------------------------------------------------------------------
+
+    fn enqueue(tx: &Transaction<'_>, op: &Op) -> Result<()> {
+        tx.prepare_cached("INSERT INTO outbox (op_id, ticket_id, op) VALUES (?1, ?2, ?3)")?
+            .execute(params![
+                op.op_id.to_string(),
+                op.kind.ticket_id().map(|t| t.to_string()),
+                to_json(op)?
+            ])?;
+        Ok(())
+    }
+
+    /// Raises a ticket locally: it exists at once, without a number, and waits in the outbox.
+    pub fn ticket_create(&mut self, mut draft: TicketDraft, now: DateTime<Utc>) -> Result<Ticket> {
+        let (_, actor) = self.actor()?;
+        draft.id = Some(draft.id.unwrap_or_else(Uuid::now_v7));
+        let draft = draft.validate()?;
+        let scope = Scope {
+            campus: &draft.campus,
+            department: &draft.department,
+            reporter: actor.user_id,
+            assignee: None,
+            status: Status::New,
+        };
+        perm::decide(&actor, Action::Create, scope)?;
+        if let Some(a) = draft.assignee {
+            perm::decide(&actor, Action::Assign { to: Some(a) }, scope)?;
+        }
+        for sha in &draft.attachments {
+            if self.attachment(sha)?.is_none() {
+                return Err(StoreError::Refused(ErrorDetail::new(
+                    rounds_core::ErrorCode::Validation,
+                    format!("attachment {sha} is not in the local cache"),
+                )));
+            }
+        }
+        let op = Op {
+            op_id: Uuid::now_v7(),
+            at: now,
+            kind: OpKind::TicketCreate { ticket: draft },
+        };
+        let ticket = ticket_from_create(&op, actor.user_id)
+            .ok_or_else(|| StoreError::Corrupt("create op".into()))?;
+        let tx = self.conn.transaction()?;
+        Self::enqueue(&tx, &op)?;
+        write_ticket(&tx, &ticket, None)?;
+        tx.commit()?;
+        Ok(ticket)
+    }
+
+    fn visible(&self, actor: &Actor, id: Uuid) -> Result<Ticket> {
+        let t = self.ticket_data(id)?.ok_or_else(not_found)?;
+        perm::decide(actor, Action::View, Scope::from(&t))?;
+        Ok(t)
+    }
+
+    /// Edits a ticket locally (the merge rule settles it with other edits at sync).
+    pub fn ticket_update(
+        &mut self,
+        id: Uuid,
+        patch: TicketPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        let (_, actor) = self.actor()?;
+        let patch = patch.validate()?;
+        let t = self.visible(&actor, id)?;
+        let scope = Scope::from(&t);
+        if patch.title.is_some()
+            || patch.description.is_some()
+            || patch.location.is_some()
+            || patch.work_type.is_some()
+            || patch.maintenance_type.is_some()
+            || patch.channel.is_some()
+        {
+            perm::decide(&actor, Action::EditDetails, scope)?;
+        }
+        if let Some(s) = patch.severity
+            && s != t.severity
+        {
+            perm::decide(&actor, Action::SetSeverity, scope)?;
+            if patch.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                return Err(ErrorDetail::new(
+                    rounds_core::ErrorCode::Validation,
+                    "changing the fault level needs a reason",
+                )
+                .into());
+            }
+        }
+        if let Some(to) = patch.assignee
+            && to != t.assignee
+        {
+            perm::decide(&actor, Action::Assign { to }, scope)?;
+        }
+        if !patch.attachments_add.is_empty() {
+            perm::decide(&actor, Action::Attach, scope)?;
+        }
+        let op = Op {
+            op_id: Uuid::now_v7(),
+            at: now,
+            kind: OpKind::TicketUpdate {
+                ticket_id: id,
+                patch,
+            },
+        };
+        self.enqueue_and_recompute(&op, id)
+    }
+
+    /// Moves a ticket through the status machine locally.
+    pub fn ticket_transition(
+        &mut self,
+        id: Uuid,
+        to: Status,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        let (_, actor) = self.actor()?;
+        let t = self.visible(&actor, id)?;
+        perm::decide(
+            &actor,
+            Action::Transition {
+                to,
+                reason: reason.as_deref(),
+            },
+            Scope::from(&t),
+        )?;
+        let op = Op {
+            op_id: Uuid::now_v7(),
+            at: now,
+            kind: OpKind::TicketTransition {
+                ticket_id: id,
+                to,
+                reason,
+            },
+        };
+        self.enqueue_and_recompute(&op, id)
+    }
+
+    fn enqueue_and_recompute(&mut self, op: &Op, id: Uuid) -> Result<Ticket> {
+        let tx = self.conn.transaction()?;
+        Self::enqueue(&tx, op)?;
+        let t = recompute(&tx, id)?.ok_or_else(not_found)?;
+        tx.commit()?;
+        Ok(t)
+    }
+
+    /// Adds a comment locally.
+    pub fn comment_add(
+        &mut self,
+        ticket_id: Uuid,
+        body: String,
+        internal: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Comment> {
+        let (_, actor) = self.actor()?;
+        let t = self.visible(&actor, ticket_id)?;
+        perm::decide(&actor, Action::Comment { internal }, Scope::from(&t))?;
+        validate_comment_body(&body)?;
+        let comment = Comment {
+            id: Uuid::now_v7(),
+            ticket_id,
+            author: actor.user_id,
+            body,
+            internal,
+            created_at: now,
+        };
+        let op = Op {
+            op_id: Uuid::now_v7(),
+            at: now,
+            kind: OpKind::CommentAdd {
+                comment_id: comment.id,
+                ticket_id,
+                body: comment.body.clone(),
+                internal,
+            },
+        };
+        let tx = self.conn.transaction()?;
+        Self::enqueue(&tx, &op)?;
+        write_comment(&tx, &comment, Some(op.op_id))?;
+        tx.commit()?;
+        Ok(comment)
+    }
+
+    /// Copies a file into the profile, content-addressed, and records it for upload.
+    pub fn attachment_add(
+        &mut self,
+        bytes: &[u8],
+        content_type: &str,
+        filename: Option<&str>,
+    ) -> Result<AttachmentInfo> {
+        let sha = hex::encode(Sha256::digest(bytes));
+        let path = self.attachment_path(&sha);
+        if !path.exists() {
+            let dir = path.parent().unwrap_or(&self.dir);
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Io(format!("creating {}: {e}", dir.display())))?;
+            let tmp = dir.join(format!(".{sha}.partial"));
+            let write = || -> std::io::Result<()> {
+                use std::io::Write;
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(bytes)?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, &path)
+            };
+            write().map_err(|e| StoreError::Io(format!("storing the attachment: {e}")))?;
+        }
+        self.conn.execute(
+            "INSERT OR IGNORE INTO attachments (sha256, content_type, filename, size) VALUES (?1, ?2, ?3, ?4)",
+            params![sha, content_type, filename, bytes.len() as i64],
+        )?;
+        self.attachment(&sha)?
+            .ok_or_else(|| StoreError::Corrupt("attachment row".into()))
+    }
+
+    pub fn attachment_path(&self, sha: &str) -> PathBuf {
+        self.dir
+            .join("attachments")
+            .join(sha.get(..2).unwrap_or("00"))
+            .join(sha)
+    }
+
+    pub fn attachment(&self, sha: &str) -> Result<Option<AttachmentInfo>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT sha256, content_type, filename, size, uploaded FROM attachments WHERE sha256 = ?1",
+                [sha],
+                |r| {
+                    Ok(AttachmentInfo {
+                        sha256: r.get(0)?,
+                        content_type: r.get(1)?,
+                        filename: r.get(2)?,
+                        size: r.get::<_, i64>(3)? as u64,
+                        uploaded: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn attachment_uploaded(&mut self, sha: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE attachments SET uploaded = 1 WHERE sha256 = ?1",
+            [sha],
+        )?;
+        Ok(())
+    }
+
+    // ---- reading --------------------------------------------------------------------------
+
+    fn ticket_data(&self, id: Uuid) -> Result<Option<Ticket>> {
+        let s: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT data FROM tickets WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        s.map(|s| from_json(&s)).transpose()
+    }
+
+    /// Finds a ticket by its id or its number.
+    pub fn resolve(&self, id_or_number: &str) -> Result<Option<Uuid>> {
+        if let Ok(id) = Uuid::parse_str(id_or_number) {
+            return Ok(self.ticket_data(id)?.map(|t| t.id));
+        }
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM tickets WHERE number = ?1",
+                [id_or_number.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|s| Uuid::parse_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    /// Tickets, newest first, with their pending and conflict markers.
+    pub fn tickets(&self, f: &TicketFilter) -> Result<Vec<TicketRow>> {
+        let mut sql = String::from(
+            "SELECT t.data, EXISTS(SELECT 1 FROM outbox o WHERE o.ticket_id = t.id), \
+             EXISTS(SELECT 1 FROM conflicts c WHERE c.ticket_id = t.id) FROM tickets t WHERE 1",
+        );
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        if let Some(list) = &f.status {
+            sql.push_str(&format!(
+                " AND t.status IN ({})",
+                vec!["?"; list.len()].join(",")
+            ));
+            args.extend(
+                list.iter()
+                    .map(|s| Box::new(s.as_str()) as Box<dyn rusqlite::ToSql>),
+            );
+        }
+        if let Some(list) = &f.severity {
+            sql.push_str(&format!(
+                " AND t.severity IN ({})",
+                vec!["?"; list.len()].join(",")
+            ));
+            args.extend(
+                list.iter()
+                    .map(|s| Box::new(*s) as Box<dyn rusqlite::ToSql>),
+            );
+        }
+        if let Some(c) = &f.campus {
+            sql.push_str(" AND t.campus = ?");
+            args.push(Box::new(c.clone()));
+        }
+        if let Some(d) = &f.department {
+            sql.push_str(" AND t.department = ?");
+            args.push(Box::new(d.clone()));
+        }
+        if let Some(a) = f.assignee {
+            sql.push_str(" AND t.assignee = ?");
+            args.push(Box::new(a.to_string()));
+        }
+        sql.push_str(" ORDER BY t.created_at DESC, t.id DESC");
+        if let Some(n) = f.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        let mut st = self.conn.prepare(&sql)?;
+        let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = st.query_map(refs.as_slice(), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (data, pending, conflict) = row?;
+            out.push(TicketRow {
+                ticket: from_json(&data)?,
+                pending,
+                conflict,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One ticket with its comments (internal notes only if the user may see them).
+    pub fn ticket(&self, id: Uuid) -> Result<Option<TicketView>> {
+        let Some(ticket) = self.ticket_data(id)? else {
+            return Ok(None);
+        };
+        let internal = match self.actor() {
+            Ok((_, actor)) => {
+                perm::decide(&actor, Action::ViewInternal, Scope::from(&ticket)).is_ok()
+            }
+            Err(_) => false,
+        };
+        let mut st = self.conn.prepare_cached(
+            "SELECT data, pending_op IS NOT NULL FROM comments WHERE ticket_id = ?1 ORDER BY created_at, id",
+        )?;
+        let mut comments = Vec::new();
+        for row in st.query_map([id.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+        })? {
+            let (data, pending) = row?;
+            let comment: Comment = from_json(&data)?;
+            if internal || !comment.internal {
+                comments.push(CommentRow { comment, pending });
+            }
+        }
+        let pending_ops: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE ticket_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?;
+        let conflicts = self
+            .conflicts()?
+            .into_iter()
+            .filter(|c| c.op.kind.ticket_id() == Some(id))
+            .collect();
+        Ok(Some(TicketView {
+            ticket,
+            comments,
+            pending_ops: pending_ops as usize,
+            conflicts,
+        }))
+    }
+
+    pub fn campuses(&self) -> Result<Vec<Campus>> {
+        self.directory("campus")
+    }
+    pub fn departments(&self) -> Result<Vec<Department>> {
+        self.directory("department")
+    }
+    pub fn users(&self) -> Result<Vec<UserPublic>> {
+        self.directory("user")
+    }
+
+    fn directory<T: for<'de> Deserialize<'de>>(&self, kind: &str) -> Result<Vec<T>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT data FROM directory WHERE kind = ?1 ORDER BY key")?;
+        let rows = st.query_map([kind], |r| r.get::<_, String>(0))?;
+        rows.map(|r| from_json(&r?)).collect()
+    }
+
+    // ---- the outbox and conflicts ---------------------------------------------------------
+
+    /// The pending ops, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT seq, op, attempts FROM outbox ORDER BY seq")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (seq, op, attempts) = r?;
+            Ok(OutboxEntry {
+                seq,
+                op: from_json(&op)?,
+                attempts,
+            })
+        })
+        .collect()
+    }
+
+    pub fn outbox_len(&self) -> Result<usize> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
+            as usize)
+    }
+
+    /// Removes ops the server applied. Their effects arrive with the next pull.
+    pub fn outbox_applied(&mut self, op_ids: &[Uuid]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for id in op_ids {
+            let removed: Option<(Option<String>, String)> = tx
+                .query_row(
+                    "DELETE FROM outbox WHERE op_id = ?1 RETURNING ticket_id, op",
+                    [id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((_, op)) = removed {
+                let op: Op = from_json(&op)?;
+                match &op.kind {
+                    OpKind::CommentAdd { comment_id, .. } => {
+                        tx.execute(
+                            "UPDATE comments SET pending_op = NULL WHERE id = ?1",
+                            [comment_id.to_string()],
+                        )?;
+                    }
+                    _ => fold_into_server(&tx, &op)?,
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Moves a refused op from the outbox to the conflicts, with the server's reason, and
+    /// shows the ticket again without it.
+    pub fn outbox_rejected(
+        &mut self,
+        op_id: Uuid,
+        code: &str,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let removed: Option<(Option<String>, String)> = tx
+            .query_row(
+                "DELETE FROM outbox WHERE op_id = ?1 RETURNING ticket_id, op",
+                [op_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((ticket_id, op)) = removed {
+            tx.execute(
+                "INSERT OR REPLACE INTO conflicts (op_id, ticket_id, op, code, message, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![op_id.to_string(), ticket_id, op, code, message, ts(now)],
+            )?;
+            let op: Op = from_json(&op)?;
+            if let OpKind::CommentAdd { comment_id, .. } = op.kind {
+                tx.execute(
+                    "DELETE FROM comments WHERE id = ?1 AND pending_op IS NOT NULL",
+                    [comment_id.to_string()],
+                )?;
+            }
+            if let Some(t) = op.kind.ticket_id() {
+                recompute(&tx, t)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Counts a failed attempt to push an op (for the UI and backoff).
+    pub fn outbox_attempted(&mut self, op_ids: &[Uuid]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for id in op_ids {
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE op_id = ?1",
+                [id.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT op, code, message, at FROM conflicts ORDER BY at, op_id")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (op, code, message, at) = r?;
+            let at = DateTime::parse_from_rfc3339(&at)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .with_timezone(&Utc);
+            Ok(Conflict {
+                op: from_json(&op)?,
+                code,
+                message,
+                at,
+            })
+        })
+        .collect()
+    }
+
+    /// Drops a refused op for good.
+    pub fn conflict_discard(&mut self, op_id: Uuid) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let ticket: Option<Option<String>> = tx
+            .query_row(
+                "DELETE FROM conflicts WHERE op_id = ?1 RETURNING ticket_id",
+                [op_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(Some(t)) = &ticket {
+            let id = Uuid::parse_str(t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            recompute(&tx, id)?;
+        }
+        tx.commit()?;
+        Ok(ticket.is_some())
+    }
+
+    /// Queues a refused op again, as a new op (optionally edited by `edit`), and removes the
+    /// conflict. The new op has a new id, so the server judges it afresh.
+    pub fn conflict_retry(
+        &mut self,
+        op_id: Uuid,
+        now: DateTime<Utc>,
+        edit: impl FnOnce(&mut OpKind),
+    ) -> Result<Op> {
+        let conflict = self
+            .conflicts()?
+            .into_iter()
+            .find(|c| c.op.op_id == op_id)
+            .ok_or_else(|| {
+                StoreError::Refused(ErrorDetail::new(
+                    rounds_core::ErrorCode::NotFound,
+                    "no such conflict",
+                ))
+            })?;
+        let mut kind = conflict.op.kind;
+        edit(&mut kind);
+        let op = Op {
+            op_id: Uuid::now_v7(),
+            at: now,
+            kind,
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM conflicts WHERE op_id = ?1",
+            [op_id.to_string()],
+        )?;
+        Self::enqueue(&tx, &op)?;
+        if let OpKind::CommentAdd {
+            comment_id,
+            ticket_id,
+            body,
+            internal,
+        } = &op.kind
+        {
+            let c = Comment {
+                id: *comment_id,
+                ticket_id: *ticket_id,
+                author: self_id(&tx)?,
+                body: body.clone(),
+                internal: *internal,
+                created_at: now,
+            };
+            write_comment(&tx, &c, Some(op.op_id))?;
+        }
+        if let Some(t) = op.kind.ticket_id() {
+            recompute(&tx, t)?;
+        }
+        tx.commit()?;
+        Ok(op)
+    }
+
+    // ---- applying a pull ------------------------------------------------------------------
+
+    /// Applies one pulled page in one transaction: stores each entity's server state, replays
+    /// pending ops on top, and records the cursor. A new epoch (the server was restored) first
+    /// drops every server state and starts over.
+    pub fn apply_pull(&mut self, epoch: &str, changes: &[Change], cursor: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let known: Option<String> = tx
+            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if known.as_deref().is_some_and(|k| k != epoch) {
+            return Err(StoreError::Corrupt(format!(
+                "the server's epoch changed ({} -> {epoch}): call reset_server_state first",
+                known.unwrap_or_default()
+            )));
+        }
+        for c in changes {
+            match &c.entity {
+                Entity::Ticket(t) => {
+                    tx.execute(
+                        "UPDATE tickets SET server_data = ?2 WHERE id = ?1",
+                        params![t.id.to_string(), to_json(t)?],
+                    )?;
+                    let exists: bool = tx.query_row(
+                        "SELECT EXISTS(SELECT 1 FROM tickets WHERE id = ?1)",
+                        [t.id.to_string()],
+                        |r| r.get(0),
+                    )?;
+                    if !exists {
+                        write_ticket(&tx, t, Some(t))?;
+                    }
+                    recompute(&tx, t.id)?;
+                }
+                Entity::Comment(cm) => {
+                    tx.execute(
+                        "INSERT INTO comments (id, ticket_id, created_at, data, pending_op) VALUES (?1, ?2, ?3, ?4, NULL) \
+                         ON CONFLICT(id) DO UPDATE SET data = excluded.data, created_at = excluded.created_at, pending_op = NULL",
+                        params![cm.id.to_string(), cm.ticket_id.to_string(), ts(cm.created_at), to_json(cm)?],
+                    )?;
+                }
+                Entity::Campus(x) => put_directory(&tx, "campus", &x.code, x)?,
+                Entity::Department(x) => put_directory(&tx, "department", &x.code, x)?,
+                Entity::User(x) => put_directory(&tx, "user", &x.id.to_string(), x)?,
+            }
+        }
+        for (k, v) in [("epoch", epoch.to_owned()), ("cursor", cursor.to_string())] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![k, v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets everything the server sent (after a restore on the server, or a change of
+    /// server), keeping the user's pending ops and conflicts.
+    pub fn reset_server_state(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "DELETE FROM directory; DELETE FROM comments WHERE pending_op IS NULL; \
+             UPDATE tickets SET server_data = NULL; DELETE FROM meta WHERE key IN ('epoch', 'cursor');",
+        )?;
+        let ids: Vec<String> = tx
+            .prepare("SELECT id FROM tickets")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in ids {
+            recompute(
+                &tx,
+                Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn self_id(tx: &Transaction<'_>) -> Result<Uuid> {
+    let me: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'me'", [], |r| r.get(0))
+        .optional()?;
+    let me: UserPublic = from_json(&me.ok_or(StoreError::NotSignedIn)?)?;
+    Ok(me.id)
+}
+
+fn put_directory<T: Serialize>(tx: &Transaction<'_>, kind: &str, key: &str, v: &T) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO directory (kind, key, data) VALUES (?1, ?2, ?3) ON CONFLICT(kind, key) DO UPDATE SET data = excluded.data",
+    )?
+    .execute(params![kind, key, to_json(v)?])?;
+    Ok(())
+}
+
+/// The ticket a create op makes, as the client shows it before the server numbers it.
+fn ticket_from_create(op: &Op, reporter: Uuid) -> Option<Ticket> {
+    let OpKind::TicketCreate { ticket: d } = &op.kind else {
+        return None;
+    };
+    let mut attachments = d.attachments.clone();
+    attachments.sort();
+    attachments.dedup();
+    Some(Ticket {
+        id: d.id?,
+        number: None,
+        title: d.title.clone(),
+        description: d.description.clone(),
+        campus: d.campus.clone(),
+        department: d.department.clone(),
+        location: d.location.clone(),
+        reporter,
+        assignee: d.assignee,
+        severity: d.severity,
+        status: Status::New,
+        work_type: d.work_type,
+        maintenance_type: d.maintenance_type,
+        channel: d.channel,
+        attachments,
+        created_at: op.at,
+        updated_at: op.at,
+        acknowledged_at: None,
+        resolved_at: None,
+        closed_at: None,
+    })
+}
+
+fn write_ticket(tx: &Transaction<'_>, t: &Ticket, server: Option<&Ticket>) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO tickets (id, number, status, severity, campus, department, assignee, reporter, created_at, updated_at, data, server_data) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT(id) DO UPDATE SET number = excluded.number, status = excluded.status, severity = excluded.severity, \
+         campus = excluded.campus, department = excluded.department, assignee = excluded.assignee, reporter = excluded.reporter, \
+         created_at = excluded.created_at, updated_at = excluded.updated_at, data = excluded.data, \
+         server_data = coalesce(excluded.server_data, tickets.server_data)",
+    )?
+    .execute(params![
+        t.id.to_string(),
+        t.number,
+        t.status.as_str(),
+        t.severity.get(),
+        t.campus,
+        t.department,
+        t.assignee.map(|a| a.to_string()),
+        t.reporter.to_string(),
+        ts(t.created_at),
+        ts(t.updated_at),
+        to_json(t)?,
+        server.map(to_json).transpose()?,
+    ])?;
+    Ok(())
+}
+
+fn write_comment(tx: &Transaction<'_>, c: &Comment, pending_op: Option<Uuid>) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO comments (id, ticket_id, created_at, data, pending_op) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![c.id.to_string(), c.ticket_id.to_string(), ts(c.created_at), to_json(c)?, pending_op.map(|o| o.to_string())])?;
+    Ok(())
+}
+
+/// Applies one op to a ticket state the way the server does when it accepts it; `None` when
+/// the op does not apply to that state.
+fn apply_op(
+    state: Option<Ticket>,
+    op: &Op,
+    reporter: Option<Uuid>,
+    clocks: &mut FieldClocks,
+) -> Option<Ticket> {
+    match (&op.kind, state) {
+        (OpKind::TicketCreate { .. }, None) => reporter.and_then(|r| ticket_from_create(op, r)),
+        (OpKind::TicketUpdate { patch, .. }, Some(mut t)) => {
+            merge::apply_patch(&mut t, clocks, patch, op.op_id, op.at);
+            Some(t)
+        }
+        (OpKind::TicketTransition { to, .. }, Some(mut t)) => {
+            if status::find(t.status, *to).is_some() {
+                status::apply(&mut t, *to, op.at);
+            }
+            Some(t)
+        }
+        (_, state) => state,
+    }
+}
+
+/// Records that the server accepted `op`: until a pull brings the server's own copy, the
+/// best knowledge of the server's state is the previous one with this op applied.
+fn fold_into_server(tx: &Transaction<'_>, op: &Op) -> Result<()> {
+    let Some(id) = op.kind.ticket_id() else {
+        return Ok(());
+    };
+    let server: Option<Option<String>> = tx
+        .query_row(
+            "SELECT server_data FROM tickets WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(server) = server else { return Ok(()) };
+    let state: Option<Ticket> = server.map(|s| from_json(&s)).transpose()?;
+    if let Some(t) = apply_op(state, op, self_id(tx).ok(), &mut FieldClocks::new()) {
+        tx.execute(
+            "UPDATE tickets SET server_data = ?2 WHERE id = ?1",
+            params![id.to_string(), to_json(&t)?],
+        )?;
+    }
+    Ok(())
+}
+
+/// Rebuilds what the user sees of a ticket: the server's state with the pending ops replayed
+/// in order. Ops that no longer apply locally (a transition the server state makes invalid)
+/// are skipped here; the server will judge them when they are pushed.
+fn recompute(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Ticket>> {
+    let server: Option<Option<String>> = tx
+        .query_row(
+            "SELECT server_data FROM tickets WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut ticket: Option<Ticket> = server.flatten().map(|s| from_json(&s)).transpose()?;
+    let reporter = self_id(tx).ok();
+    let mut st = tx.prepare_cached("SELECT op FROM outbox WHERE ticket_id = ?1 ORDER BY seq")?;
+    let ops: Vec<String> = st
+        .query_map([id.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut clocks = FieldClocks::new();
+    for op in ops {
+        let op: Op = from_json(&op)?;
+        ticket = apply_op(ticket, &op, reporter, &mut clocks);
+    }
+    match &ticket {
+        Some(t) => write_ticket(tx, t, None)?,
+        // Neither the server nor a pending create has it any more (a discarded create).
+        None => {
+            tx.execute("DELETE FROM tickets WHERE id = ?1", [id.to_string()])?;
+        }
+    }
+    Ok(ticket)
+}

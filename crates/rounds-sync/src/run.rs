@@ -1,0 +1,232 @@
+//! Carrying out a sync: upload attachments, push the outbox in batches, then pull until the
+//! server has nothing more, applying every page to the local store.
+//!
+//! Invariants:
+//! - An op leaves the outbox only after the server answered for it: applied ops are
+//!   acknowledged, refused ones become conflicts with the server's reason. If a push fails as a
+//!   whole (offline, server error, unauthorized), every op of it stays queued; pushing it again
+//!   is safe because the server applies an op at most once.
+//! - A pulled page is applied in one local transaction together with its cursor, so a crash
+//!   between pages loses nothing and repeats nothing.
+//! - A new server epoch (the server was restored from a backup) drops the cached server state,
+//!   keeps the user's pending work, and pulls from the beginning.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use rounds_core::wire::{OpKind, OpStatus};
+use rounds_store::{Store, StoreError};
+use uuid::Uuid;
+
+use crate::client::{Client, SyncError};
+use crate::plan::{SyncPlan, plan};
+
+/// Ops per push.
+pub const PUSH_BATCH: usize = 500;
+/// Changes per pull page.
+pub const PULL_LIMIT: u32 = 2000;
+
+/// The local store, shared between the UI or CLI and the sync task. Every call runs on the
+/// blocking pool, never on the async executor.
+#[derive(Clone)]
+pub struct Local(Arc<Mutex<Store>>);
+
+impl std::fmt::Debug for Local {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Local")
+    }
+}
+
+impl Local {
+    pub fn new(store: Store) -> Self {
+        Local(Arc::new(Mutex::new(store)))
+    }
+
+    /// Runs `f` with the store on the blocking pool.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut store = inner.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut store)
+        })
+        .await
+        .map_err(|e| StoreError::Io(format!("local store task failed: {e}")))?
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a sync run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub uploaded: usize,
+    pub applied: usize,
+    pub rejected: usize,
+    pub held: usize,
+    pub pulled: usize,
+}
+
+/// Builds the plan from the store's outbox, conflicts and attachments.
+pub fn plan_from_store(store: &Store) -> Result<SyncPlan, StoreError> {
+    let outbox: Vec<_> = store.outbox()?.into_iter().map(|e| e.op).collect();
+    let refused: HashSet<Uuid> = store
+        .conflicts()?
+        .into_iter()
+        .filter_map(|c| match c.op.kind {
+            OpKind::TicketCreate { ticket } => ticket.id,
+            _ => None,
+        })
+        .collect();
+    let mut uploaded = std::collections::HashMap::new();
+    for op in &outbox {
+        for sha in crate::plan::attachments_of(op) {
+            let done = store.attachment(sha)?.is_none_or(|a| a.uploaded);
+            uploaded.insert(sha.clone(), done);
+        }
+    }
+    Ok(plan(
+        &outbox,
+        |s| uploaded.get(s).copied().unwrap_or(true),
+        &refused,
+        PUSH_BATCH,
+    ))
+}
+
+/// One full sync: push everything pushable, then pull until the server has nothing more.
+pub async fn run(local: &Local, client: &Client) -> Result<SyncReport, RunError> {
+    let result = run_inner(local, client).await;
+    let outcome = match &result {
+        Ok(_) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    local
+        .call(move |s| match outcome {
+            None => {
+                s.set_meta("last_sync", Some(&Utc::now().to_rfc3339()))?;
+                s.set_meta("last_error", None)
+            }
+            Some(e) => s.set_meta("last_error", Some(&e)),
+        })
+        .await?;
+    result
+}
+
+async fn run_inner(local: &Local, client: &Client) -> Result<SyncReport, RunError> {
+    let mut report = SyncReport::default();
+    let plan = local.call(|s| plan_from_store(s)).await?;
+    report.held = plan.held.len();
+
+    for sha in &plan.uploads {
+        let sha = sha.clone();
+        let (bytes, info) = local
+            .call({
+                let sha = sha.clone();
+                move |s| {
+                    let info = s
+                        .attachment(&sha)?
+                        .ok_or_else(|| StoreError::Io(format!("attachment {sha} is gone")))?;
+                    let bytes = std::fs::read(s.attachment_path(&sha))
+                        .map_err(|e| StoreError::Io(format!("reading attachment {sha}: {e}")))?;
+                    Ok((bytes, info))
+                }
+            })
+            .await?;
+        let answer = client
+            .upload_attachment(bytes, &info.content_type, info.filename.as_deref())
+            .await?;
+        if answer.sha256 != sha {
+            return Err(StoreError::Corrupt(format!(
+                "attachment {sha} uploaded as {}",
+                answer.sha256
+            ))
+            .into());
+        }
+        local.call(move |s| s.attachment_uploaded(&sha)).await?;
+        report.uploaded += 1;
+    }
+
+    for batch in plan.batches {
+        let ids: Vec<Uuid> = batch.iter().map(|o| o.op_id).collect();
+        let answer = match client.push(&batch).await {
+            Ok(a) => a,
+            Err(e) => {
+                let ids = ids.clone();
+                local.call(move |s| s.outbox_attempted(&ids)).await?;
+                return Err(e.into());
+            }
+        };
+        let results = answer.results;
+        let (applied, rejected) = local
+            .call(move |s| {
+                let mut applied = Vec::new();
+                let mut rejected = 0;
+                for (op_id, r) in ids.iter().zip(&results) {
+                    match r.status {
+                        OpStatus::Applied => applied.push(*op_id),
+                        OpStatus::Rejected => {
+                            let code = r.code.as_deref().unwrap_or("rejected");
+                            let message = r
+                                .message
+                                .as_deref()
+                                .unwrap_or("the server refused this change");
+                            s.outbox_rejected(*op_id, code, message, Utc::now())?;
+                            rejected += 1;
+                        }
+                    }
+                }
+                s.outbox_applied(&applied)?;
+                Ok((applied.len(), rejected))
+            })
+            .await?;
+        report.applied += applied;
+        report.rejected += rejected;
+    }
+
+    report.pulled = pull_all(local, client).await?;
+    Ok(report)
+}
+
+/// Pulls until `has_more` is false; returns the number of changes applied.
+pub async fn pull_all(local: &Local, client: &Client) -> Result<usize, RunError> {
+    let mut pulled = 0;
+    let mut restarted = false;
+    loop {
+        let known = local.call(|s| s.cursor()).await?;
+        let page = client.pull(known.cursor, PULL_LIMIT).await?;
+        if known.epoch.as_deref().is_some_and(|e| e != page.epoch) {
+            if restarted {
+                return Err(SyncError::Server {
+                    status: 0,
+                    message: "the server's epoch changed twice during one sync".into(),
+                }
+                .into());
+            }
+            // The server was restored from a backup: what we cached may no longer exist there.
+            tracing::warn!(
+                "the server's epoch changed: dropping the cached server state and pulling again"
+            );
+            local.call(|s| s.reset_server_state()).await?;
+            restarted = true;
+            continue;
+        }
+        pulled += page.changes.len();
+        let has_more = page.has_more;
+        local
+            .call(move |s| s.apply_pull(&page.epoch, &page.changes, page.cursor))
+            .await?;
+        if !has_more {
+            return Ok(pulled);
+        }
+    }
+}
