@@ -461,3 +461,4 @@ pub fn server_cmd(args: &[&str], stdin: &str) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+pub mod client;

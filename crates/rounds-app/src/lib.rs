@@ -262,13 +262,18 @@ impl App {
         let user = answer.user.clone();
         let previous = self.local.call(|s| s.me()).await?;
         if previous.as_ref().is_some_and(|p| p.id != user.id) {
-            // Another person's cache must not be shown to this one.
-            let pending = self.local.call(|s| s.outbox_len()).await?;
-            if pending > 0 {
+            // Another person's cache must not be shown to this one. Their refused changes are
+            // theirs too: shown to this user they leak (a note, another department's ticket),
+            // and retried they would be pushed under this user's name.
+            let (pending, refused) = self
+                .local
+                .call(|s| Ok((s.outbox_len()?, s.conflicts()?.len())))
+                .await?;
+            if pending > 0 || refused > 0 {
                 return Err(AppError::new(
                     AppErrorCode::Conflict,
                     format!(
-                        "this profile holds {pending} unsynced changes of another user; sync them or use another --profile"
+                        "this profile holds {pending} unsynced and {refused} refused changes of another user; sync, retry or discard them, or use another --profile"
                     ),
                 ));
             }
@@ -292,6 +297,9 @@ impl App {
                 )?;
                 s.set_me(Some(&u))
             })
+            .await?;
+        self.local
+            .call(|s| s.set_meta("session_refused", None))
             .await?;
         {
             let mut rt = self.runtime.lock().unwrap_or_else(|p| p.into_inner());
@@ -424,6 +432,13 @@ impl App {
                 Err(_) => {}
             }
         });
+        // Remembered in the profile too, so `rounds status` in a later process still says so.
+        let refused = matches!(&result, Err(RunError::Sync(SyncError::Unauthorized(_))));
+        if result.is_ok() || refused {
+            self.local
+                .call(move |s| s.set_meta("session_refused", refused.then_some("1")))
+                .await?;
+        }
         Ok(result?)
     }
 
@@ -432,7 +447,7 @@ impl App {
     }
 
     pub async fn status(&self) -> AppResult<SyncStatus> {
-        let (server, user, pending, conflicts, last_sync, last_error) = self
+        let (server, user, pending, conflicts, last_sync, last_error, refused) = self
             .local
             .call(|s| {
                 Ok((
@@ -442,6 +457,7 @@ impl App {
                     s.conflicts()?.len(),
                     s.meta("last_sync")?,
                     s.meta("last_error")?,
+                    s.meta("session_refused")?.is_some(),
                 ))
             })
             .await?;
@@ -451,7 +467,7 @@ impl App {
             user,
             online: rt.online,
             syncing: rt.syncing,
-            unauthorized: rt.unauthorized,
+            unauthorized: rt.unauthorized || refused,
             pending_ops: pending,
             conflicts,
             last_sync: meta_time(last_sync),

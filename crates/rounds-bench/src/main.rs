@@ -11,6 +11,8 @@
 //! `--quick` runs the same code at small sizes, checks the results are correct, and makes no
 //! timing assertion; the test command runs it so the harness cannot rot.
 
+mod client;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,6 +26,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 struct Sizes {
+    local_saves: usize,
+    propagations: usize,
     push_ops: usize,
     pull_tickets: usize,
     read_secs: f64,
@@ -31,12 +35,14 @@ struct Sizes {
 }
 
 const BATCH: usize = 500;
-const PASSWORD: &str = "bench-password-1";
+pub(crate) const PASSWORD: &str = "bench-password-1";
 
 fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
     let sizes = if quick {
         Sizes {
+            local_saves: 200,
+            propagations: 20,
             push_ops: 1_000,
             pull_tickets: 3_000,
             read_secs: 0.3,
@@ -44,6 +50,8 @@ fn main() -> Result<()> {
         }
     } else {
         Sizes {
+            local_saves: 2_000,
+            propagations: 300,
             push_ops: 10_000,
             pull_tickets: 100_000,
             read_secs: 5.0,
@@ -59,7 +67,7 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-struct Row {
+pub(crate) struct Row {
     what: String,
     value: String,
     baseline: String,
@@ -364,12 +372,26 @@ where
     Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
 }
 
-fn rate(n: f64) -> String {
+pub(crate) fn rate(n: f64) -> String {
     if n >= 10_000.0 {
         format!("{:.1}k", n / 1000.0)
     } else {
         format!("{n:.0}")
     }
+}
+
+/// The p99 latency of sequential `GET /healthz` round trips: the floor of any HTTP exchange.
+async fn healthz_latency_p99(c: &Client, n: usize) -> Result<Duration> {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let res = c.http.get(format!("{}/healthz", c.base)).send().await?;
+        ensure!(res.status().is_success());
+        res.bytes().await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok(times[((times.len() - 1) as f64 * 0.99).round() as usize])
 }
 
 async fn server_section(sizes: &Sizes) -> Result<Vec<Row>> {
@@ -397,6 +419,12 @@ async fn server_section(sizes: &Sizes) -> Result<Vec<Row>> {
         .post(
             "/api/v1/users",
             &json!({"username": "bench-eng", "password": PASSWORD, "role": "engineer"}),
+        )
+        .await?;
+    admin
+        .post(
+            "/api/v1/users",
+            &json!({"username": "bench-eng2", "password": PASSWORD, "role": "engineer"}),
         )
         .await?;
     let eng = Client::login(&http, &server.base, "bench-eng").await?;
@@ -551,6 +579,14 @@ async fn server_section(sizes: &Sizes) -> Result<Vec<Row>> {
         ratio: format!("{:.2}", list / health),
         target: "≥ 10k tickets/s",
     });
+    // The client, against this server.
+    rows.push(client::local_save(tmp.path(), sizes.local_saves)?);
+    rows.push(client::initial_sync(tmp.path(), &server.base, tickets, pull_rate).await?);
+    let healthz_p99 = healthz_latency_p99(&eng, 200).await?;
+    rows.push(
+        client::propagation(tmp.path(), &server.base, sizes.propagations, healthz_p99).await?,
+    );
+
     if let Some((rss, hwm)) = server.memory_mib() {
         rows.push(Row {
             what: "server memory after the run (RSS; peak)".into(),

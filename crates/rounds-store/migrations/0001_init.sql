@@ -51,6 +51,7 @@ CREATE TABLE outbox (
     op        TEXT NOT NULL,
     attempts  INTEGER NOT NULL DEFAULT 0
 ) STRICT;
+CREATE INDEX outbox_ticket ON outbox(ticket_id);
 
 -- Ops the server refused, with its reason; kept until the user retries or discards them.
 CREATE TABLE conflicts (

@@ -892,28 +892,34 @@ impl Store {
                 known.unwrap_or_default()
             )));
         }
+        // With an empty outbox (the usual case, and always on a first sync) no ticket has
+        // pending ops: skip asking for each one.
+        let outbox_empty: bool =
+            tx.query_row("SELECT NOT EXISTS(SELECT 1 FROM outbox)", [], |r| r.get(0))?;
         for c in changes {
             match &c.entity {
                 Entity::Ticket(t) => {
-                    tx.execute(
-                        "UPDATE tickets SET server_data = ?2 WHERE id = ?1",
-                        params![t.id.to_string(), to_json(t)?],
-                    )?;
-                    let exists: bool = tx.query_row(
-                        "SELECT EXISTS(SELECT 1 FROM tickets WHERE id = ?1)",
-                        [t.id.to_string()],
-                        |r| r.get(0),
-                    )?;
-                    if !exists {
+                    let pending: bool = !outbox_empty
+                        && tx
+                            .prepare_cached(
+                                "SELECT EXISTS(SELECT 1 FROM outbox WHERE ticket_id = ?1)",
+                            )?
+                            .query_row([t.id.to_string()], |r| r.get(0))?;
+                    if pending {
+                        tx.prepare_cached("UPDATE tickets SET server_data = ?2 WHERE id = ?1")?
+                            .execute(params![t.id.to_string(), to_json(t)?])?;
+                        recompute(&tx, t.id)?;
+                    } else {
+                        // Nothing pending: what the user sees is exactly the server's state.
                         write_ticket(&tx, t, Some(t))?;
                     }
-                    recompute(&tx, t.id)?;
                 }
                 Entity::Comment(cm) => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT INTO comments (id, ticket_id, created_at, data, pending_op) VALUES (?1, ?2, ?3, ?4, NULL) \
                          ON CONFLICT(id) DO UPDATE SET data = excluded.data, created_at = excluded.created_at, pending_op = NULL",
-                        params![cm.id.to_string(), cm.ticket_id.to_string(), ts(cm.created_at), to_json(cm)?],
+                    )?
+                    .execute(params![cm.id.to_string(), cm.ticket_id.to_string(), ts(cm.created_at), to_json(cm)?],
                     )?;
                 }
                 Entity::Campus(x) => put_directory(&tx, "campus", &x.code, x)?,
@@ -1003,6 +1009,7 @@ fn ticket_from_create(op: &Op, reporter: Uuid) -> Option<Ticket> {
 }
 
 fn write_ticket(tx: &Transaction<'_>, t: &Ticket, server: Option<&Ticket>) -> Result<()> {
+    let data = to_json(t)?;
     tx.prepare_cached(
         "INSERT INTO tickets (id, number, status, severity, campus, department, assignee, reporter, created_at, updated_at, data, server_data) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
@@ -1022,8 +1029,8 @@ fn write_ticket(tx: &Transaction<'_>, t: &Ticket, server: Option<&Ticket>) -> Re
         t.reporter.to_string(),
         ts(t.created_at),
         ts(t.updated_at),
-        to_json(t)?,
-        server.map(to_json).transpose()?,
+        &data,
+        server.map(|st| if std::ptr::eq(st, t) { Ok(data.clone()) } else { to_json(st) }).transpose()?,
     ])?;
     Ok(())
 }

@@ -2,7 +2,9 @@
 //! order. Table-tested; [`crate::run`] carries it out.
 //!
 //! Rules:
-//! - Ops go in the order they were made (outbox order), in batches of at most `batch` ops.
+//! - Ops go in the order they were made (outbox order), in batches of at most `batch` ops
+//!   whose encoded size stays within `max_bytes`, so a push never exceeds the server's body
+//!   limit (a refused batch would be refused again at every sync, and the outbox stuck).
 //! - Every attachment an op references and that is not uploaded yet is uploaded before the
 //!   first batch, in order of first use, once.
 //! - An op on a ticket whose creation the server refused (a conflict) is **held**: pushing it
@@ -38,12 +40,15 @@ pub fn attachments_of(op: &Op) -> &[String] {
 /// - `outbox`: pending ops, oldest first;
 /// - `uploaded`: whether an attachment is already on the server;
 /// - `refused_creates`: tickets whose create op is a conflict;
-/// - `batch`: the most ops per push (at least 1).
+/// - `batch`: the most ops per push (at least 1);
+/// - `max_bytes`: the most bytes of encoded ops (with their separators) per push; an op
+///   larger on its own is pushed alone.
 pub fn plan(
     outbox: &[Op],
     uploaded: impl Fn(&str) -> bool,
     refused_creates: &HashSet<Uuid>,
     batch: usize,
+    max_bytes: usize,
 ) -> SyncPlan {
     let mut uploads = Vec::new();
     let mut seen = HashSet::new();
@@ -68,7 +73,22 @@ pub fn plan(
         }
         send.push(op.clone());
     }
-    let batches = send.chunks(batch.max(1)).map(<[Op]>::to_vec).collect();
+    let mut batches: Vec<Vec<Op>> = Vec::new();
+    let mut bytes = 0;
+    for op in send {
+        // As `Client::push` encodes it, plus the comma that separates it from the next.
+        let len = serde_json::to_vec(&op).map_or(0, |v| v.len()) + 1;
+        match batches.last_mut() {
+            Some(current) if current.len() < batch.max(1) && bytes + len <= max_bytes => {
+                current.push(op);
+                bytes += len;
+            }
+            _ => {
+                batches.push(vec![op]);
+                bytes = len;
+            }
+        }
+    }
     SyncPlan {
         uploads,
         batches,
@@ -208,7 +228,13 @@ mod tests {
         ];
         for c in cases {
             let refused: HashSet<Uuid> = c.refused.iter().copied().collect();
-            let p = plan(&c.outbox, |s| c.uploaded.contains(&s), &refused, c.batch);
+            let p = plan(
+                &c.outbox,
+                |s| c.uploaded.contains(&s),
+                &refused,
+                c.batch,
+                usize::MAX,
+            );
             assert_eq!(p.uploads, c.uploads, "{}", c.name);
             assert_eq!(
                 p.batches.iter().map(Vec::len).collect::<Vec<_>>(),
@@ -225,5 +251,40 @@ mod tests {
                 .collect();
             assert_eq!(sent, expected, "{}", c.name);
         }
+    }
+
+    #[test]
+    fn batches_stay_within_the_byte_limit() {
+        let a = Uuid::now_v7();
+        let comment = |body: &str| Op {
+            op_id: Uuid::now_v7(),
+            at: Utc::now(),
+            kind: OpKind::CommentAdd {
+                comment_id: Uuid::now_v7(),
+                ticket_id: a,
+                body: body.into(),
+                internal: false,
+            },
+        };
+        let size = |op: &Op| serde_json::to_vec(op).unwrap().len() + 1;
+        let outbox: Vec<Op> = (0..7).map(|i| comment(&"报".repeat(100 * i))).collect();
+        let sizes: Vec<usize> = outbox.iter().map(size).collect();
+        // Room for the first four ops exactly: the fifth starts a new batch.
+        let limit = sizes[..4].iter().sum::<usize>();
+        let p = plan(&outbox, |_| true, &HashSet::new(), 500, limit);
+        let lens: Vec<usize> = p.batches.iter().map(Vec::len).collect();
+        assert_eq!(lens[0], 4);
+        for b in &p.batches {
+            assert!(b.len() == 1 || b.iter().map(size).sum::<usize>() <= limit);
+        }
+        assert_eq!(p.batches.concat(), outbox, "outbox order, nothing lost");
+        // An op larger than the limit on its own goes alone; the count limit still holds.
+        let p = plan(&outbox, |_| true, &HashSet::new(), 500, 1);
+        assert_eq!(p.batches.len(), 7);
+        let p = plan(&outbox, |_| true, &HashSet::new(), 2, usize::MAX);
+        assert_eq!(
+            p.batches.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![2, 2, 2, 1]
+        );
     }
 }
