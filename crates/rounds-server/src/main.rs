@@ -14,7 +14,7 @@ use rounds_server::{AppState, Config, demo, directory};
 
 /// mimalloc instead of the system allocator: glibc's per-thread arenas fragmented under large
 /// pull answers until the server's RSS passed 130 MiB with 100k tickets; with mimalloc it
-/// stays under 100 MiB (see docs/benchmarks.md).
+/// holds 57 MiB after the server benchmarks (see docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
