@@ -13,20 +13,41 @@ use crate::model::{
     Campus, Comment, Department, Role, Severity, Status, Ticket, TicketDraft, UserPublic,
 };
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// Never prints the password.
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct LoginResponse {
     /// Bearer token; at least 128 random bits. The server keeps only its hash.
     pub token: String,
     pub user: UserPublic,
     /// When the token lapses if unused; every use slides it forward.
     pub expires_at: DateTime<Utc>,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("token", &"<redacted>")
+            .field("user", &self.user)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -292,6 +313,32 @@ mod tests {
         assert_eq!(back["type"], "ticket_transition");
         let bad = json.replace("ticket_transition", "ticket_delete");
         assert!(serde_json::from_str::<Op>(&bad).is_err());
+    }
+
+    #[test]
+    fn credentials_never_print() {
+        let req = LoginRequest {
+            username: "nurse".into(),
+            password: "s3cret-pass".into(),
+        };
+        let shown = format!("{req:?}");
+        assert!(
+            shown.contains("nurse") && !shown.contains("s3cret-pass"),
+            "{shown}"
+        );
+        let res = LoginResponse {
+            token: "tok-abcdef".into(),
+            user: UserPublic {
+                id: Uuid::nil(),
+                username: "nurse".into(),
+                display_name: "护士".into(),
+                role: Role::Reporter,
+                campus: None,
+                department: None,
+            },
+            expires_at: "2026-11-02T08:00:00Z".parse().unwrap(),
+        };
+        assert!(!format!("{res:?}").contains("tok-abcdef"));
     }
 
     #[test]

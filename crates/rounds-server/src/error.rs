@@ -219,3 +219,37 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
     }
     out
 }
+
+/// Answers `413` for a body whose declared length is over the route's limit, after reading
+/// and discarding it (up to four times the limit). Answering while the client is still
+/// sending makes the connection close under it, and the client then sees a reset instead of
+/// the `413` (a "lingering close", as nginx does it).
+pub async fn refuse_oversize(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use futures_util::StreamExt;
+    let limit = if req.uri().path() == "/api/v1/attachments" {
+        state.config.max_attachment_bytes
+    } else {
+        state.config.max_json_bytes
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let Some(len) = declared.filter(|&n| n > limit) else {
+        return next.run(req).await;
+    };
+    if len <= limit.saturating_mul(4) {
+        let mut body = req.into_body().into_data_stream();
+        while let Some(Ok(_)) = body.next().await {}
+    }
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("the request body is {len} bytes; the limit here is {limit}"),
+    )
+    .into_response()
+}
