@@ -195,7 +195,11 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as i64 >= found)
+        {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
