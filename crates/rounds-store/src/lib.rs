@@ -695,57 +695,57 @@ impl Store {
         let terms = rounds_core::query::parse_terms(f.q.as_deref().unwrap_or(""));
         let expr = search::match_expr(f.q.as_deref().unwrap_or(""));
         let (filter, mut args, _) = Self::filter_sql(f);
-        let newest = "t.created_at DESC, t.id DESC";
-        let order = match f.sort {
-            TicketSort::Newest => newest,
-            TicketSort::Oldest => "t.created_at ASC, t.id ASC",
-            TicketSort::Updated => "t.updated_at DESC, t.id DESC",
-            TicketSort::Relevance if expr.is_some() => {
-                "bm25(ticket_search, 4.0, 1.0), t.created_at DESC, t.id DESC"
+        let order = match (f.sort, expr.is_some()) {
+            // With a query, creation order is the index's own rowid order (the search key):
+            // FTS5 streams matches newest first and stops at the limit, without sorting
+            // every match (a one-character query can match a tenth of a million tickets).
+            (TicketSort::Newest | TicketSort::Relevance, false) => "t.created_at DESC, t.id DESC",
+            (TicketSort::Newest, true) => "ticket_search.rowid DESC",
+            (TicketSort::Oldest, false) => "t.created_at ASC, t.id ASC",
+            (TicketSort::Oldest, true) => "ticket_search.rowid ASC",
+            (TicketSort::Updated, _) => "t.updated_at DESC, t.id DESC",
+            (TicketSort::Relevance, true) => {
+                "bm25(ticket_search, 4.0, 1.0), ticket_search.rowid DESC"
             }
-            TicketSort::Relevance => newest,
-            TicketSort::Triage => {
+            (TicketSort::Triage, _) => {
                 "t.severity ASC, json_extract(t.data, '$.sla.response_due') IS NULL, \
                  json_extract(t.data, '$.sla.response_due') ASC, t.created_at ASC, t.id ASC"
             }
         };
-        let cols = "t.data, EXISTS(SELECT 1 FROM outbox o WHERE o.ticket_id = t.id), \
-                    EXISTS(SELECT 1 FROM conflicts c WHERE c.ticket_id = t.id)";
-        let mut sql = match (&expr, f.sort) {
-            // Relevance needs the FTS row in the join for bm25().
-            (Some(_), TicketSort::Relevance) => format!(
-                "SELECT {cols} FROM ticket_search JOIN tickets t ON t.rowid = ticket_search.rowid \
-                 WHERE ticket_search MATCH ? AND {filter}"
-            ),
-            (Some(_), _) => format!(
-                "SELECT {cols} FROM tickets t WHERE {filter} AND t.rowid IN \
-                 (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
-            ),
-            (None, _) => format!("SELECT {cols} FROM tickets t WHERE {filter}"),
-        };
-        if let Some(e) = &expr {
-            if f.sort == TicketSort::Relevance {
+        // Only rowids go through the ORDER BY: sorting whole rows spills to temporary files.
+        let mut sql = match &expr {
+            Some(e) => {
                 args.insert(0, Box::new(e.clone()));
-            } else {
-                args.push(Box::new(e.clone()));
+                format!(
+                    "SELECT t.rowid FROM ticket_search JOIN tickets t ON t.search_key = ticket_search.rowid \
+                     WHERE ticket_search MATCH ? AND {filter}"
+                )
             }
-        }
+            None => format!("SELECT t.rowid FROM tickets t WHERE {filter}"),
+        };
         sql.push_str(&format!(" ORDER BY {order}"));
         // SQLite wants a LIMIT before an OFFSET; -1 is "no limit".
         let limit = f.limit.map_or(-1, |n| n.min(i64::MAX as usize) as i64);
         sql.push_str(&format!(" LIMIT {limit} OFFSET {}", f.offset));
-        let mut st = self.conn.prepare_cached(&sql)?;
         let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
-        let rows = st.query_map(refs.as_slice(), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get::<_, bool>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (data, pending, conflict) = row?;
+        let rowids: Vec<i64> = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(refs.as_slice(), |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut fetch = self.conn.prepare_cached(
+            "SELECT t.data, EXISTS(SELECT 1 FROM outbox o WHERE o.ticket_id = t.id), \
+             EXISTS(SELECT 1 FROM conflicts c WHERE c.ticket_id = t.id) FROM tickets t WHERE t.rowid = ?1",
+        )?;
+        let mut out = Vec::with_capacity(rowids.len());
+        for rowid in rowids {
+            let (data, pending, conflict) = fetch.query_row([rowid], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })?;
             out.push(TicketRow {
                 ticket: from_json(&data)?,
                 pending,
@@ -757,6 +757,29 @@ impl Store {
             self.add_snippets(&mut out, &terms)?;
         }
         Ok(out)
+    }
+
+    /// The ids of every ticket a query matches, in no particular order (for checks and
+    /// tools; lists use [`Store::ticket_page`]).
+    pub fn search_ids(&self, q: &str) -> Result<Vec<Uuid>> {
+        let ids: Vec<String> = match search::match_expr(q) {
+            Some(e) => self
+                .conn
+                .prepare_cached(
+                    "SELECT t.id FROM ticket_search JOIN tickets t ON t.search_key = ticket_search.rowid \
+                     WHERE ticket_search MATCH ?1",
+                )?
+                .query_map([e], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
+            None => self
+                .conn
+                .prepare_cached("SELECT id FROM tickets")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
+        };
+        ids.iter()
+            .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
     }
 
     /// Fills in each row's snippet from the first field (description, comments, location,
@@ -787,13 +810,13 @@ impl Store {
                 "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?".to_owned()
             }
             Some(_) => format!(
-                "SELECT count(*) FROM tickets t WHERE {filter} AND t.rowid IN \
-                 (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)"
+                "SELECT count(*) FROM ticket_search JOIN tickets t ON t.search_key = ticket_search.rowid \
+                 WHERE ticket_search MATCH ? AND {filter}"
             ),
             None => format!("SELECT count(*) FROM tickets t WHERE {filter}"),
         };
         if let Some(e) = expr {
-            args.push(Box::new(e));
+            args.insert(0, Box::new(e));
         }
         let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let n: i64 = self

@@ -154,25 +154,56 @@ pub(crate) fn reindex<'a>(
         if !seen.insert(id) {
             continue;
         }
-        let row: Option<(i64, String)> = tx
-            .prepare_cached("SELECT rowid, data FROM tickets WHERE id = ?1")?
+        let row: Option<(Option<i64>, String)> = tx
+            .prepare_cached("SELECT search_key, data FROM tickets WHERE id = ?1")?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let Some((rowid, data)) = row else { continue };
+        let Some((key, data)) = row else { continue };
         let ticket: Ticket = from_json(&data)?;
         let comments = comments_of(tx, id)?;
-        write_row(tx, ctx, rowid, &ticket, &comments)?;
+        write_row(tx, ctx, key, &ticket, &comments)?;
     }
     Ok(())
+}
+
+/// The search key of a ticket created at `created_at`: microseconds times 1024, plus the
+/// lowest number that no other ticket created in the same microsecond holds. A ticket keeps
+/// its key while its creation time stays the same.
+fn search_key(tx: &Transaction<'_>, created_at: i64, current: Option<i64>) -> Result<i64> {
+    let base = created_at.saturating_mul(1024);
+    if let Some(k) = current
+        && k.div_euclid(1024) == created_at
+    {
+        return Ok(k);
+    }
+    let mut taken =
+        tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM tickets WHERE search_key = ?1)")?;
+    for d in 0..1024 {
+        if !taken.query_row([base + d], |r| r.get::<_, bool>(0))? {
+            return Ok(base + d);
+        }
+    }
+    Err(crate::StoreError::Corrupt(
+        "more than 1024 tickets created in the same microsecond".into(),
+    ))
 }
 
 fn write_row(
     tx: &Transaction<'_>,
     ctx: &Context,
-    rowid: i64,
+    current_key: Option<i64>,
     ticket: &Ticket,
     comments: &[Comment],
 ) -> Result<()> {
+    let key = search_key(tx, ticket.created_at.timestamp_micros(), current_key)?;
+    if let Some(old) = current_key {
+        tx.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?
+            .execute([old])?;
+    }
+    if current_key != Some(key) {
+        tx.prepare_cached("UPDATE tickets SET search_key = ?2 WHERE id = ?1")?
+            .execute(params![ticket.id.to_string(), key])?;
+    }
     let fields = ctx.fields(ticket, comments);
     let mut title = String::new();
     push_tokens(&mut title, fields[0]);
@@ -180,17 +211,15 @@ fn write_row(
     for f in &fields[1..] {
         push_tokens(&mut body, f);
     }
-    tx.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?
-        .execute([rowid])?;
     tx.prepare_cached("INSERT INTO ticket_search (rowid, title, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![rowid, title, body])?;
+        .execute(params![key, title, body])?;
     Ok(())
 }
 
 /// Removes a ticket's index row; call before deleting the ticket.
 pub(crate) fn unindex(tx: &Transaction<'_>, id: &str) -> Result<()> {
     tx.prepare_cached(
-        "DELETE FROM ticket_search WHERE rowid = (SELECT rowid FROM tickets WHERE id = ?1)",
+        "DELETE FROM ticket_search WHERE rowid = (SELECT search_key FROM tickets WHERE id = ?1)",
     )?
     .execute([id])?;
     Ok(())
@@ -199,7 +228,7 @@ pub(crate) fn unindex(tx: &Transaction<'_>, id: &str) -> Result<()> {
 /// Rebuilds the whole index from the tickets and comments tables; returns the tickets indexed.
 pub(crate) fn rebuild(tx: &Transaction<'_>) -> Result<usize> {
     let ctx = Context::load(tx)?;
-    tx.execute("DELETE FROM ticket_search", [])?;
+    tx.execute_batch("DELETE FROM ticket_search; UPDATE tickets SET search_key = NULL;")?;
     // Comments in ticket order, read alongside the tickets, so a rebuild is two scans rather
     // than one lookup per ticket.
     let mut by_ticket: HashMap<String, Vec<Comment>> = HashMap::new();
@@ -211,21 +240,24 @@ pub(crate) fn rebuild(tx: &Transaction<'_>) -> Result<usize> {
             by_ticket.entry(t).or_default().push(from_json(&data)?);
         }
     }
-    let mut st = tx.prepare("SELECT rowid, id, data FROM tickets")?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
+    // In slices by rowid: the loop updates the rows it reads (their search keys).
+    let mut after = i64::MIN;
     let mut n = 0;
-    for row in rows {
-        let (rowid, id, data) = row?;
-        let ticket: Ticket = from_json(&data)?;
-        let comments = by_ticket.remove(&id).unwrap_or_default();
-        write_row(tx, &ctx, rowid, &ticket, &comments)?;
-        n += 1;
+    loop {
+        let batch: Vec<(i64, String, String)> = tx
+            .prepare_cached(
+                "SELECT rowid, id, data FROM tickets WHERE rowid > ?1 ORDER BY rowid LIMIT 10000",
+            )?
+            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let Some(last) = batch.last() else { break };
+        after = last.0;
+        for (_, id, data) in batch {
+            let ticket: Ticket = from_json(&data)?;
+            let comments = by_ticket.remove(&id).unwrap_or_default();
+            write_row(tx, &ctx, None, &ticket, &comments)?;
+            n += 1;
+        }
     }
     Ok(n)
 }

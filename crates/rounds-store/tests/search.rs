@@ -146,10 +146,6 @@ fn scan(corpus: &[(Uuid, Vec<String>)], q: &str) -> BTreeSet<Uuid> {
         .collect()
 }
 
-fn brute_force(s: &Store, q: &str) -> BTreeSet<Uuid> {
-    scan(&visible_fields(s), q)
-}
-
 fn search(s: &Store, q: &str) -> BTreeSet<Uuid> {
     let page = s
         .ticket_page(&TicketFilter {
@@ -434,7 +430,8 @@ fn an_old_cache_is_indexed_on_upgrade() {
     // Make it a version-1 cache again: no index, schema version 1.
     let conn = rusqlite::Connection::open(dir.path().join(rounds_store::DB_FILE)).unwrap();
     conn.execute_batch(
-        "DROP TABLE ticket_search; DROP INDEX tickets_updated; PRAGMA user_version = 1;",
+        "DROP TABLE ticket_search; DROP INDEX tickets_updated; DROP INDEX tickets_search_key; \
+         ALTER TABLE tickets DROP COLUMN search_key; PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);
