@@ -21,7 +21,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rounds_core::merge::TicketPatch;
 use rounds_core::model::{Comment, Status, Ticket, TicketDraft, UserPublic};
-use rounds_store::{Conflict, Store, StoreError, TicketFilter, TicketRow, TicketView};
+use rounds_store::{Conflict, Store, StoreError, TicketFilter, TicketPage, TicketRow, TicketView};
 use rounds_sync::run::{Local, RunError, SyncReport};
 use rounds_sync::{Client, SyncError};
 use serde::{Deserialize, Serialize};
@@ -512,6 +512,17 @@ impl App {
 
     pub async fn tickets(&self, filter: TicketFilter) -> AppResult<Vec<TicketRow>> {
         Ok(self.local.call(move |s| s.tickets(&filter)).await?)
+    }
+
+    /// One page of the ticket list (filters, search query `q`, sort, offset and limit) with
+    /// the number of matching tickets; search results carry highlighted snippets.
+    pub async fn ticket_page(&self, filter: TicketFilter) -> AppResult<TicketPage> {
+        Ok(self.local.call(move |s| s.ticket_page(&filter)).await?)
+    }
+
+    /// Rebuilds the local search index; returns the number of tickets indexed.
+    pub async fn search_rebuild(&self) -> AppResult<usize> {
+        Ok(self.local.call(|s| s.search_rebuild()).await?)
     }
 
     /// A ticket by its id or its number.

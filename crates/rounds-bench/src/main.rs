@@ -12,6 +12,7 @@
 //! timing assertion; the test command runs it so the harness cannot rot.
 
 mod client;
+mod search;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 struct Sizes {
+    search_tickets: usize,
     local_saves: usize,
     propagations: usize,
     push_ops: usize,
@@ -41,6 +43,7 @@ fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
     let sizes = if quick {
         Sizes {
+            search_tickets: 3_000,
             local_saves: 200,
             propagations: 20,
             push_ops: 1_000,
@@ -50,6 +53,7 @@ fn main() -> Result<()> {
         }
     } else {
         Sizes {
+            search_tickets: 1_000_000,
             local_saves: 2_000,
             propagations: 300,
             push_ops: 10_000,
@@ -62,7 +66,15 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let rows = rt.block_on(server_section(&sizes))?;
+    // `--search-only`: the local search figures alone (the million-ticket corpus takes
+    // minutes to build; the server figures do not depend on it).
+    let mut rows = if std::env::args().any(|a| a == "--search-only") {
+        Vec::new()
+    } else {
+        rt.block_on(server_section(&sizes))?
+    };
+    let tmp = tempfile::tempdir()?;
+    rows.extend(search::section(tmp.path(), sizes.search_tickets)?);
     print_table(&rows, quick);
     Ok(())
 }

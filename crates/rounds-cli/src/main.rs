@@ -2,7 +2,7 @@
 //! the local cache only, so scripts and monitoring hooks can raise tickets with the network
 //! down; `rounds sync` pushes and pulls.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use rounds_app::credentials::TokenStoreKind;
 use rounds_app::{App, AppError, AppErrorCode};
 use rounds_core::model::{Channel, MaintenanceType, Severity, Status, TicketDraft, WorkType};
-use rounds_store::{TicketFilter, TicketRow, TicketView};
+use rounds_core::query::{MARK_END, MARK_START};
+use rounds_store::{TicketFilter, TicketRow, TicketSort, TicketView};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -78,6 +79,22 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Search the local cache (works offline): terms are ANDed, "quoted phrases" kept whole,
+    /// Chinese matched by substring, English case-insensitively. Newest first.
+    Search {
+        /// The query, e.g. `打印 门诊` or `"printer offline" HIS`.
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Order by best match instead of newest.
+        #[arg(long)]
+        relevance: bool,
+        /// JSON: `{"total": N, "rows": [...]}`, snippets with matches in « ».
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the local search index (repair; the index is kept current on every change).
+    SearchRebuild,
     /// Show a ticket by id or number, with its comments.
     Show {
         id: String,
@@ -167,6 +184,11 @@ fn content_type(path: &std::path::Path, bytes: &[u8]) -> Result<&'static str, Ap
             ),
         )
     })
+}
+
+/// Replaces the snippet's highlight markers (U+E000, U+E001) for a terminal or a script.
+fn render_marks(s: &str, open: &str, close: &str) -> String {
+    s.replace(MARK_START, open).replace(MARK_END, close)
 }
 
 fn print_row(r: &TicketRow) {
@@ -353,6 +375,48 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             } else {
                 rows.iter().for_each(print_row);
             }
+        }
+        Command::Search {
+            query,
+            limit,
+            relevance,
+            json: as_json,
+        } => {
+            let mut page = app
+                .ticket_page(TicketFilter {
+                    q: Some(query),
+                    limit: Some(limit),
+                    sort: if relevance {
+                        TicketSort::Relevance
+                    } else {
+                        TicketSort::Newest
+                    },
+                    ..Default::default()
+                })
+                .await?;
+            if as_json {
+                for r in &mut page.rows {
+                    r.snippet = r.snippet.as_deref().map(|s| render_marks(s, "«", "»"));
+                }
+                json(&page)?;
+            } else {
+                let (open, close) = if std::io::stdout().is_terminal() {
+                    ("\x1b[1m", "\x1b[0m")
+                } else {
+                    ("[", "]")
+                };
+                for r in &page.rows {
+                    print_row(r);
+                    if let Some(s) = &r.snippet {
+                        println!("    {}", render_marks(s, open, close));
+                    }
+                }
+                println!("{} of {} matching ticket(s)", page.rows.len(), page.total);
+            }
+        }
+        Command::SearchRebuild => {
+            let n = app.search_rebuild().await?;
+            println!("indexed {n} ticket(s)");
         }
         Command::Show { id, json: as_json } => {
             let v = app.ticket(&id).await?;

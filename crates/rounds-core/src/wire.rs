@@ -274,7 +274,8 @@ pub struct TicketQuery {
     pub campus: Option<String>,
     pub department: Option<String>,
     pub assignee: Option<String>,
-    /// Words that must all appear (case-insensitive) in the number, title, description or location.
+    /// Search terms (see `rounds_core::query`): each must be a case-insensitive substring of
+    /// the number, title, description, location, campus or department name, or a readable comment.
     pub q: Option<String>,
     pub cursor: Option<String>,
     /// 1..=500, default 50.

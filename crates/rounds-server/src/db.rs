@@ -70,7 +70,40 @@ pub fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connect
         conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
     }
     conn.set_prepared_statement_cache_capacity(64);
+    register_search(&conn)?;
     Ok(conn)
+}
+
+/// Field separator inside one argument of `rounds_match` (the comments of a ticket arrive as
+/// one `group_concat`): ASCII unit separator, which no form sends.
+pub const FIELD_SEP: char = '\u{1F}';
+
+/// `rounds_match(q, field, ...)`: whether the search query `q` matches a ticket whose
+/// searchable fields are the other arguments (NULLs ignored; an argument may hold several
+/// fields separated by [`FIELD_SEP`]). This is `rounds_core::query::matches_all`, the rule the
+/// clients' local index also implements, so online and offline searches agree.
+fn register_search(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+    conn.create_scalar_function(
+        "rounds_match",
+        -1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            // The query is the same for every row: parse it once per statement.
+            let terms: Arc<Vec<String>> = ctx.get_or_create_aux(0, |q| -> Result<_, BoxError> {
+                Ok(rounds_core::query::parse_terms(q.as_str().unwrap_or("")))
+            })?;
+            let mut texts = Vec::with_capacity(ctx.len());
+            for i in 1..ctx.len() {
+                if let Some(s) = ctx.get_raw(i).as_str_or_null()? {
+                    texts.push(s);
+                }
+            }
+            let fields: Vec<&str> = texts.iter().flat_map(|s| s.split(FIELD_SEP)).collect();
+            Ok(rounds_core::query::matches_all(&terms, &fields))
+        },
+    )
 }
 
 /// Applies pending migrations, or refuses a database newer than this binary.

@@ -114,20 +114,6 @@ fn decode_cursor(s: &str) -> Result<(String, String), ApiError> {
     Ok((at.to_owned(), id.to_owned()))
 }
 
-/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
-fn like_pattern(term: &str) -> String {
-    let mut p = String::with_capacity(term.len() + 2);
-    p.push('%');
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])), params(TicketQuery),
     responses((status = 200, body = TicketListResponse), (status = 401, body = rounds_core::ErrorBody), (status = 422, body = rounds_core::ErrorBody)))]
 pub async fn list(
@@ -201,15 +187,19 @@ pub async fn list(
             args.push(Box::new(id.to_string()));
         }
     }
-    for term in parse_terms(q.q.as_deref().unwrap_or("")) {
-        sql.push_str(
-            " AND (t.number LIKE ? ESCAPE '\\' OR t.title LIKE ? ESCAPE '\\' OR t.description LIKE ? ESCAPE '\\' \
-             OR coalesce(t.location, '') LIKE ? ESCAPE '\\')",
-        );
-        let p = like_pattern(&term);
-        for _ in 0..4 {
-            args.push(Box::new(p.clone()));
-        }
+    if let Some(query) = q.q.as_deref().filter(|s| !parse_terms(s).is_empty()) {
+        // The same rule as the clients' local search (rounds_core::query): every term in one
+        // of number, title, description, location, campus and department names, or a
+        // comment this user may read.
+        sql.push_str(&format!(
+            " AND rounds_match(?, t.number, t.title, t.description, t.location, \
+             (SELECT name FROM campuses WHERE code = t.campus), \
+             (SELECT name FROM departments WHERE code = t.department), \
+             (SELECT group_concat(c.body, char({})) FROM comments c WHERE c.ticket_id = t.id AND (c.internal = 0 OR ?)))",
+            crate::db::FIELD_SEP as u32
+        ));
+        args.push(Box::new(query.to_owned()));
+        args.push(Box::new(actor.role.is_staff()));
     }
     if let Some(c) = q.cursor.as_deref() {
         let (at, id) = decode_cursor(c)?;

@@ -35,9 +35,22 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 use uuid::Uuid;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+mod search;
+
+/// The cache's migrations, in order, each with what must run after its SQL in the same
+/// transaction (work SQL alone cannot do).
+const MIGRATIONS: &[(&str, Option<fn(&Transaction<'_>) -> Result<()>>)] = &[
+    (include_str!("../migrations/0001_init.sql"), None),
+    // Caches from before search get their tickets indexed as they upgrade.
+    (
+        include_str!("../migrations/0002_search.sql"),
+        Some(|tx| search::rebuild(tx).map(|_| ())),
+    ),
+];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub const DB_FILE: &str = "cache.db";
+/// About how many characters of text a search result's snippet shows.
+pub const SNIPPET_CHARS: usize = 80;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -97,6 +110,37 @@ pub struct TicketRow {
     pub pending: bool,
     /// Changes to it were refused by the server.
     pub conflict: bool,
+    /// With a search query: an excerpt of the best matching field, every match wrapped in
+    /// [`rounds_core::query::MARK_START`] and [`rounds_core::query::MARK_END`]
+    /// (U+E000, U+E001), so a UI can highlight without parsing HTML. Plain text otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+}
+
+/// One page of a ticket list: the rows asked for and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketPage {
+    /// Tickets matching the filter, ignoring `offset` and `limit`.
+    pub total: usize,
+    pub rows: Vec<TicketRow>,
+}
+
+/// The order of a ticket list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSort {
+    /// Newest created first.
+    #[default]
+    Newest,
+    Oldest,
+    /// Most recently updated first.
+    Updated,
+    /// Best search match first (FTS5 bm25, title matches weigh more), then newest; without
+    /// a query, newest first.
+    Relevance,
+    /// Fault level 1 first, then the earliest response deadline (`sla.response_due`, tickets
+    /// without one last), then the oldest.
+    Triage,
 }
 
 /// A ticket with its comments, as a detail view shows it.
@@ -147,14 +191,24 @@ pub struct SyncCursor {
     pub cursor: i64,
 }
 
-/// Filters of [`Store::tickets`]; `None` means any.
-#[derive(Debug, Clone, Default)]
+/// Filters of [`Store::ticket_page`] and [`Store::tickets`]; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TicketFilter {
     pub status: Option<Vec<Status>>,
     pub severity: Option<Vec<u8>>,
     pub campus: Option<String>,
     pub department: Option<String>,
     pub assignee: Option<Uuid>,
+    /// Only tickets nobody is assigned to.
+    pub unassigned: bool,
+    /// Only tickets this user reported.
+    pub reporter: Option<Uuid>,
+    /// A search query, as [`rounds_core::query`] defines it.
+    pub q: Option<String>,
+    pub sort: TicketSort,
+    /// Rows to skip (for a virtualised list).
+    pub offset: usize,
     pub limit: Option<usize>,
 }
 
@@ -196,13 +250,16 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        for (i, sql) in MIGRATIONS
+        for (i, (sql, after)) in MIGRATIONS
             .iter()
             .enumerate()
             .filter(|(i, _)| *i as i64 >= found)
         {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
+            if let Some(after) = after {
+                after(&tx)?;
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
@@ -241,9 +298,25 @@ impl Store {
         self.meta("me")?.map(|s| from_json(&s)).transpose()
     }
 
+    /// Records the signed-in user. When that changes whether internal notes may be read, the
+    /// search index is rebuilt in the same transaction, so nobody finds a ticket by a note
+    /// they may not see.
     pub fn set_me(&self, user: Option<&UserPublic>) -> Result<()> {
         let json = user.map(to_json).transpose()?;
-        self.set_meta("me", json.as_deref())
+        let was_staff = self.me()?.is_some_and(|u| u.role.is_staff());
+        let tx = self.conn.unchecked_transaction()?;
+        match &json {
+            Some(v) => tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('me', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [v],
+            )?,
+            None => tx.execute("DELETE FROM meta WHERE key = 'me'", [])?,
+        };
+        if was_staff != user.is_some_and(|u| u.role.is_staff()) {
+            search::rebuild(&tx)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     fn actor(&self) -> Result<(UserPublic, Actor)> {
@@ -313,6 +386,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         Self::enqueue(&tx, &op)?;
         write_ticket(&tx, &ticket, None)?;
+        reindex_one(&tx, ticket.id)?;
         tx.commit()?;
         Ok(ticket)
     }
@@ -445,6 +519,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         Self::enqueue(&tx, &op)?;
         write_comment(&tx, &comment, Some(op.op_id))?;
+        reindex_one(&tx, ticket_id)?;
         tx.commit()?;
         Ok(comment)
     }
@@ -545,12 +620,34 @@ impl Store {
             .transpose()
     }
 
-    /// Tickets, newest first, with their pending and conflict markers.
+    /// Tickets in the filter's order, with their pending and conflict markers (and a
+    /// snippet when searching). Same as [`Store::ticket_page`] without the total.
     pub fn tickets(&self, f: &TicketFilter) -> Result<Vec<TicketRow>> {
-        let mut sql = String::from(
-            "SELECT t.data, EXISTS(SELECT 1 FROM outbox o WHERE o.ticket_id = t.id), \
-             EXISTS(SELECT 1 FROM conflicts c WHERE c.ticket_id = t.id) FROM tickets t WHERE 1",
-        );
+        self.ticket_rows(f)
+    }
+
+    /// One page of the ticket list: the rows from `offset` up to `limit`, and how many
+    /// tickets match the filter in all.
+    pub fn ticket_page(&self, f: &TicketFilter) -> Result<TicketPage> {
+        let rows = self.ticket_rows(f)?;
+        let total = self.ticket_count(f)?;
+        Ok(TicketPage { total, rows })
+    }
+
+    /// Rebuilds the search index from the cached tickets; returns how many were indexed.
+    /// Searches need not wait for it: every change keeps the index current. This is for
+    /// repair, and for after a change of what the index holds.
+    pub fn search_rebuild(&mut self) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let n = search::rebuild(&tx)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// The WHERE clause (after `WHERE`) and its arguments for a filter, over `tickets t`;
+    /// the search term, if any, is the last argument.
+    fn filter_sql(f: &TicketFilter) -> (String, Vec<Box<dyn rusqlite::ToSql>>, bool) {
+        let mut sql = String::from("1");
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
         if let Some(list) = &f.status {
             sql.push_str(&format!(
@@ -584,29 +681,150 @@ impl Store {
             sql.push_str(" AND t.assignee = ?");
             args.push(Box::new(a.to_string()));
         }
-        sql.push_str(" ORDER BY t.created_at DESC, t.id DESC");
-        if let Some(n) = f.limit {
-            sql.push_str(&format!(" LIMIT {n}"));
+        if f.unassigned {
+            sql.push_str(" AND t.assignee IS NULL");
         }
-        let mut st = self.conn.prepare(&sql)?;
+        if let Some(r) = f.reporter {
+            sql.push_str(" AND t.reporter = ?");
+            args.push(Box::new(r.to_string()));
+        }
+        let only_search = args.is_empty() && !f.unassigned;
+        (sql, args, only_search)
+    }
+
+    fn ticket_rows(&self, f: &TicketFilter) -> Result<Vec<TicketRow>> {
+        let terms = rounds_core::query::parse_terms(f.q.as_deref().unwrap_or(""));
+        let expr = search::match_expr(f.q.as_deref().unwrap_or(""));
+        let (filter, mut args, _) = Self::filter_sql(f);
+        let order = match (f.sort, expr.is_some()) {
+            // With a query, creation order is the index's own rowid order (the search key):
+            // FTS5 streams matches newest first and stops at the limit, without sorting
+            // every match (a one-character query can match a tenth of a million tickets).
+            (TicketSort::Newest | TicketSort::Relevance, false) => "t.created_at DESC, t.id DESC",
+            (TicketSort::Newest, true) => "ticket_search.rowid DESC",
+            (TicketSort::Oldest, false) => "t.created_at ASC, t.id ASC",
+            (TicketSort::Oldest, true) => "ticket_search.rowid ASC",
+            (TicketSort::Updated, _) => "t.updated_at DESC, t.id DESC",
+            (TicketSort::Relevance, true) => {
+                "bm25(ticket_search, 4.0, 1.0), ticket_search.rowid DESC"
+            }
+            (TicketSort::Triage, _) => {
+                "t.severity ASC, json_extract(t.data, '$.sla.response_due') IS NULL, \
+                 json_extract(t.data, '$.sla.response_due') ASC, t.created_at ASC, t.id ASC"
+            }
+        };
+        // Only rowids go through the ORDER BY: sorting whole rows spills to temporary files.
+        let mut sql = match &expr {
+            Some(e) => {
+                args.insert(0, Box::new(e.clone()));
+                format!(
+                    "SELECT t.rowid FROM ticket_search JOIN tickets t ON t.search_key = ticket_search.rowid \
+                     WHERE ticket_search MATCH ? AND {filter}"
+                )
+            }
+            None => format!("SELECT t.rowid FROM tickets t WHERE {filter}"),
+        };
+        sql.push_str(&format!(" ORDER BY {order}"));
+        // SQLite wants a LIMIT before an OFFSET; -1 is "no limit".
+        let limit = f.limit.map_or(-1, |n| n.min(i64::MAX as usize) as i64);
+        sql.push_str(&format!(" LIMIT {limit} OFFSET {}", f.offset));
         let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
-        let rows = st.query_map(refs.as_slice(), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get::<_, bool>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (data, pending, conflict) = row?;
+        let rowids: Vec<i64> = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map(refs.as_slice(), |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut fetch = self.conn.prepare_cached(
+            "SELECT t.data, EXISTS(SELECT 1 FROM outbox o WHERE o.ticket_id = t.id), \
+             EXISTS(SELECT 1 FROM conflicts c WHERE c.ticket_id = t.id) FROM tickets t WHERE t.rowid = ?1",
+        )?;
+        let mut out = Vec::with_capacity(rowids.len());
+        for rowid in rowids {
+            let (data, pending, conflict) = fetch.query_row([rowid], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })?;
             out.push(TicketRow {
                 ticket: from_json(&data)?,
                 pending,
                 conflict,
+                snippet: None,
             });
         }
+        if !terms.is_empty() {
+            self.add_snippets(&mut out, &terms)?;
+        }
         Ok(out)
+    }
+
+    /// The ids of every ticket a query matches, in no particular order (for checks and
+    /// tools; lists use [`Store::ticket_page`]).
+    pub fn search_ids(&self, q: &str) -> Result<Vec<Uuid>> {
+        let ids: Vec<String> = match search::match_expr(q) {
+            Some(e) => self
+                .conn
+                .prepare_cached(
+                    "SELECT t.id FROM ticket_search JOIN tickets t ON t.search_key = ticket_search.rowid \
+                     WHERE ticket_search MATCH ?1",
+                )?
+                .query_map([e], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
+            None => self
+                .conn
+                .prepare_cached("SELECT id FROM tickets")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
+        };
+        ids.iter()
+            .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    /// Fills in each row's snippet from the first field (description, comments, location,
+    /// title, number, names) where a term occurs.
+    fn add_snippets(&self, rows: &mut [TicketRow], terms: &[String]) -> Result<()> {
+        // A read transaction only to share the indexing code's context loader.
+        let tx = self.conn.unchecked_transaction()?;
+        let ctx = search::Context::load(&tx)?;
+        for row in rows {
+            let comments = search::comments_of(&tx, &row.ticket.id.to_string())?;
+            let fields = ctx.fields(&row.ticket, &comments);
+            // The title is shown anyway; prefer an excerpt of the body.
+            row.snippet = fields[1..]
+                .iter()
+                .chain(fields.first())
+                .find_map(|f| rounds_core::query::snippet(f, terms, SNIPPET_CHARS));
+        }
+        tx.finish()?;
+        Ok(())
+    }
+
+    fn ticket_count(&self, f: &TicketFilter) -> Result<usize> {
+        let expr = search::match_expr(f.q.as_deref().unwrap_or(""));
+        let (filter, mut args, only_search) = Self::filter_sql(f);
+        let sql = match &expr {
+            // Counting the index alone avoids a lookup per match.
+            Some(_) if only_search => {
+                "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?".to_owned()
+            }
+            Some(_) => format!(
+                "SELECT count(*) FROM ticket_search JOIN tickets t ON t.search_key = ticket_search.rowid \
+                 WHERE ticket_search MATCH ? AND {filter}"
+            ),
+            None => format!("SELECT count(*) FROM tickets t WHERE {filter}"),
+        };
+        if let Some(e) = expr {
+            args.insert(0, Box::new(e));
+        }
+        let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let n: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(refs.as_slice(), |r| r.get(0))?;
+        Ok(n as usize)
     }
 
     /// One ticket with its comments (internal notes only if the user may see them).
@@ -901,6 +1119,11 @@ impl Store {
         // pending ops: skip asking for each one.
         let outbox_empty: bool =
             tx.query_row("SELECT NOT EXISTS(SELECT 1 FROM outbox)", [], |r| r.get(0))?;
+        // Tickets whose searchable text this page changes, indexed once at the end of the
+        // page (a ticket and its comments often arrive together), in this transaction.
+        let mut dirty: Vec<String> = Vec::new();
+        let mut renamed_campuses: Vec<String> = Vec::new();
+        let mut renamed_departments: Vec<String> = Vec::new();
         for c in changes {
             match &c.entity {
                 Entity::Ticket(t) => {
@@ -917,6 +1140,7 @@ impl Store {
                     } else {
                         // Nothing pending: what the user sees is exactly the server's state.
                         write_ticket(&tx, t, Some(t))?;
+                        dirty.push(t.id.to_string());
                     }
                 }
                 Entity::Comment(cm) => {
@@ -926,11 +1150,33 @@ impl Store {
                     )?
                     .execute(params![cm.id.to_string(), cm.ticket_id.to_string(), ts(cm.created_at), to_json(cm)?],
                     )?;
+                    dirty.push(cm.ticket_id.to_string());
                 }
-                Entity::Campus(x) => put_directory(&tx, "campus", &x.code, x)?,
-                Entity::Department(x) => put_directory(&tx, "department", &x.code, x)?,
-                Entity::User(x) => put_directory(&tx, "user", &x.id.to_string(), x)?,
+                Entity::Campus(x) => {
+                    if put_directory(&tx, "campus", &x.code, x)? {
+                        renamed_campuses.push(x.code.clone());
+                    }
+                }
+                Entity::Department(x) => {
+                    if put_directory(&tx, "department", &x.code, x)? {
+                        renamed_departments.push(x.code.clone());
+                    }
+                }
+                Entity::User(x) => {
+                    put_directory(&tx, "user", &x.id.to_string(), x)?;
+                }
             }
+        }
+        if !renamed_campuses.is_empty() || !renamed_departments.is_empty() {
+            dirty.extend(search::tickets_of_directory(
+                &tx,
+                &renamed_campuses,
+                &renamed_departments,
+            )?);
+        }
+        if !dirty.is_empty() {
+            let ctx = search::Context::load(&tx)?;
+            search::reindex(&tx, &ctx, dirty.iter().map(String::as_str))?;
         }
         for (k, v) in [("epoch", epoch.to_owned()), ("cursor", cursor.to_string())] {
             tx.execute(
@@ -965,6 +1211,12 @@ impl Store {
     }
 }
 
+/// Brings one ticket's search index row up to date, in the transaction that changed it.
+fn reindex_one(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
+    let ctx = search::Context::load(tx)?;
+    search::reindex(tx, &ctx, [id.to_string().as_str()])
+}
+
 fn self_id(tx: &Transaction<'_>) -> Result<Uuid> {
     let me: Option<String> = tx
         .query_row("SELECT value FROM meta WHERE key = 'me'", [], |r| r.get(0))
@@ -973,12 +1225,17 @@ fn self_id(tx: &Transaction<'_>) -> Result<Uuid> {
     Ok(me.id)
 }
 
-fn put_directory<T: Serialize>(tx: &Transaction<'_>, kind: &str, key: &str, v: &T) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO directory (kind, key, data) VALUES (?1, ?2, ?3) ON CONFLICT(kind, key) DO UPDATE SET data = excluded.data",
-    )?
-    .execute(params![kind, key, to_json(v)?])?;
-    Ok(())
+/// Stores a directory entry; true when it changed (so tickets indexed with its name need
+/// re-indexing).
+fn put_directory<T: Serialize>(tx: &Transaction<'_>, kind: &str, key: &str, v: &T) -> Result<bool> {
+    let data = to_json(v)?;
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO directory (kind, key, data) VALUES (?1, ?2, ?3) ON CONFLICT(kind, key) DO UPDATE SET data = excluded.data \
+             WHERE directory.data IS NOT excluded.data",
+        )?
+        .execute(params![kind, key, data])?;
+    Ok(changed > 0)
 }
 
 /// The ticket a create op makes, as the client shows it before the server numbers it.
@@ -1119,9 +1376,13 @@ fn recompute(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Ticket>> {
         ticket = apply_op(ticket, &op, reporter, &mut clocks);
     }
     match &ticket {
-        Some(t) => write_ticket(tx, t, None)?,
+        Some(t) => {
+            write_ticket(tx, t, None)?;
+            reindex_one(tx, id)?;
+        }
         // Neither the server nor a pending create has it any more (a discarded create).
         None => {
+            search::unindex(tx, &id.to_string())?;
             tx.execute("DELETE FROM tickets WHERE id = ?1", [id.to_string()])?;
         }
     }

@@ -1,0 +1,307 @@
+//! The local search index: FTS5 over overlapping character bigrams, exact for substrings.
+//!
+//! The meaning of a query is [`rounds_core::query`]'s: every term is a substring of one of
+//! the ticket's searchable fields after normalization. This module makes that fast at a
+//! million tickets without changing what it finds:
+//!
+//! - **Index.** Each field is normalized and turned into one token per character: the
+//!   character and the next one, or the character alone at the field's end. `打印机` gives
+//!   `打印 印机 机`; `HIS` gives `hi is s`. The title goes to one FTS5 column (weighted higher
+//!   for relevance), every other field to the second.
+//! - **Query.** A term of one character is the prefix query `c*` (every position's token
+//!   starts with its own character, so this finds exactly the tickets holding `c`). A longer
+//!   term is the phrase of its bigrams: `打印机卡` is `"打印 印机 机卡"`, consecutive
+//!   positions, i.e. exactly the substring. Phrases never cross fields, because a field ends
+//!   with a one-character token and a phrase is made of two-character ones.
+//! - **Encoding.** The `ascii` tokenizer splits on ASCII characters that are not letters or
+//!   digits; every such character except the separating space is mapped to a private-use
+//!   code point first (space inside a token too). Normalization reads private-use
+//!   characters in ticket text as spaces, so the mapping is one to one and nothing collides.
+//!
+//! So the index answers the query exactly; no candidate is re-checked. The tests compare it
+//! with a brute-force scan calling [`rounds_core::query::matches_all`].
+
+use std::collections::{HashMap, HashSet};
+
+use rounds_core::model::{Campus, Comment, Department, Ticket, UserPublic};
+use rounds_core::query::{normalize, parse_terms};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::{Result, from_json};
+
+/// Maps a normalized character to the character the token stream uses for it.
+fn encode(c: char) -> char {
+    if c.is_ascii() && !c.is_ascii_alphanumeric() {
+        // U+F000..U+F07F: private use, a token character for the `ascii` tokenizer.
+        char::from_u32(0xF000 + c as u32).unwrap_or(c)
+    } else {
+        c
+    }
+}
+
+/// Appends the token stream of one field to `out`.
+fn push_tokens(out: &mut String, field: &str) {
+    let chars: Vec<char> = normalize(field).chars().map(encode).collect();
+    for (i, c) in chars.iter().enumerate() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(*c);
+        if let Some(next) = chars.get(i + 1) {
+            out.push(*next);
+        }
+    }
+}
+
+/// The FTS5 query for one normalized term, or `None` for an empty term.
+fn term_query(term: &str) -> Option<String> {
+    let chars: Vec<char> = term.chars().map(encode).collect();
+    match chars.len() {
+        0 => None,
+        // No `"` can occur: ASCII punctuation is encoded above.
+        1 => Some(format!("\"{}\"*", chars[0])),
+        _ => {
+            let bigrams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+            Some(format!("\"{}\"", bigrams.join(" ")))
+        }
+    }
+}
+
+/// The FTS5 MATCH expression for a user's query: the AND of its terms; `None` when the query
+/// has no terms (everything matches).
+pub(crate) fn match_expr(q: &str) -> Option<String> {
+    let parts: Vec<String> = parse_terms(q)
+        .iter()
+        .filter_map(|t| term_query(t))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+/// What indexing needs besides the ticket: directory names and whether the user may read
+/// internal notes. Loaded once per transaction.
+pub(crate) struct Context {
+    campuses: HashMap<String, String>,
+    departments: HashMap<String, String>,
+    staff: bool,
+}
+
+impl Context {
+    pub(crate) fn load(tx: &Transaction<'_>) -> Result<Context> {
+        let mut campuses = HashMap::new();
+        let mut departments = HashMap::new();
+        let mut st = tx.prepare_cached(
+            "SELECT kind, data FROM directory WHERE kind IN ('campus', 'department')",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (kind, data) = row?;
+            if kind == "campus" {
+                let c: Campus = from_json(&data)?;
+                campuses.insert(c.code, c.name);
+            } else {
+                let d: Department = from_json(&data)?;
+                departments.insert(d.code, d.name);
+            }
+        }
+        let me: Option<String> = tx
+            .query_row("SELECT value FROM meta WHERE key = 'me'", [], |r| r.get(0))
+            .optional()?;
+        let staff = match me {
+            Some(me) => from_json::<UserPublic>(&me)?.role.is_staff(),
+            None => false,
+        };
+        Ok(Context {
+            campuses,
+            departments,
+            staff,
+        })
+    }
+
+    /// The searchable fields of a ticket, title first, in the order snippets prefer the rest.
+    pub(crate) fn fields<'a>(&'a self, t: &'a Ticket, comments: &'a [Comment]) -> Vec<&'a str> {
+        let mut f = vec![t.title.as_str(), t.description.as_str()];
+        // Internal notes only for those who may read them, as the detail view shows them.
+        f.extend(
+            comments
+                .iter()
+                .filter(|c| self.staff || !c.internal)
+                .map(|c| c.body.as_str()),
+        );
+        f.extend(t.location.as_deref());
+        f.extend(t.number.as_deref());
+        f.extend(self.departments.get(&t.department).map(String::as_str));
+        f.extend(self.campuses.get(&t.campus).map(String::as_str));
+        f
+    }
+}
+
+pub(crate) fn comments_of(tx: &rusqlite::Connection, ticket_id: &str) -> Result<Vec<Comment>> {
+    let mut st = tx
+        .prepare_cached("SELECT data FROM comments WHERE ticket_id = ?1 ORDER BY created_at, id")?;
+    let rows = st.query_map([ticket_id], |r| r.get::<_, String>(0))?;
+    rows.map(|r| from_json(&r?)).collect()
+}
+
+/// Re-indexes the given tickets (by id) from their current rows; ids with no ticket row are
+/// left for [`unindex`]. Call inside the transaction that changed them.
+pub(crate) fn reindex<'a>(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let mut seen = HashSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            continue;
+        }
+        let row: Option<(Option<i64>, String)> = tx
+            .prepare_cached("SELECT search_key, data FROM tickets WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((key, data)) = row else { continue };
+        let ticket: Ticket = from_json(&data)?;
+        let comments = comments_of(tx, id)?;
+        write_row(tx, ctx, key, &ticket, &comments)?;
+    }
+    Ok(())
+}
+
+/// The search key of a ticket created at `created_at`: microseconds times 1024, plus the
+/// lowest number that no other ticket created in the same microsecond holds. A ticket keeps
+/// its key while its creation time stays the same.
+fn search_key(tx: &Transaction<'_>, created_at: i64, current: Option<i64>) -> Result<i64> {
+    let base = created_at.saturating_mul(1024);
+    if let Some(k) = current
+        && k.div_euclid(1024) == created_at
+    {
+        return Ok(k);
+    }
+    let mut taken =
+        tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM tickets WHERE search_key = ?1)")?;
+    for d in 0..1024 {
+        if !taken.query_row([base + d], |r| r.get::<_, bool>(0))? {
+            return Ok(base + d);
+        }
+    }
+    Err(crate::StoreError::Corrupt(
+        "more than 1024 tickets created in the same microsecond".into(),
+    ))
+}
+
+fn write_row(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    current_key: Option<i64>,
+    ticket: &Ticket,
+    comments: &[Comment],
+) -> Result<()> {
+    let key = search_key(tx, ticket.created_at.timestamp_micros(), current_key)?;
+    if let Some(old) = current_key {
+        tx.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?
+            .execute([old])?;
+    }
+    if current_key != Some(key) {
+        tx.prepare_cached("UPDATE tickets SET search_key = ?2 WHERE id = ?1")?
+            .execute(params![ticket.id.to_string(), key])?;
+    }
+    let fields = ctx.fields(ticket, comments);
+    let mut title = String::new();
+    push_tokens(&mut title, fields[0]);
+    let mut body = String::new();
+    for f in &fields[1..] {
+        push_tokens(&mut body, f);
+    }
+    tx.prepare_cached("INSERT INTO ticket_search (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![key, title, body])?;
+    Ok(())
+}
+
+/// Removes a ticket's index row; call before deleting the ticket.
+pub(crate) fn unindex(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM ticket_search WHERE rowid = (SELECT search_key FROM tickets WHERE id = ?1)",
+    )?
+    .execute([id])?;
+    Ok(())
+}
+
+/// Rebuilds the whole index from the tickets and comments tables; returns the tickets indexed.
+pub(crate) fn rebuild(tx: &Transaction<'_>) -> Result<usize> {
+    let ctx = Context::load(tx)?;
+    tx.execute_batch("DELETE FROM ticket_search; UPDATE tickets SET search_key = NULL;")?;
+    // Comments in ticket order, read alongside the tickets, so a rebuild is two scans rather
+    // than one lookup per ticket.
+    let mut by_ticket: HashMap<String, Vec<Comment>> = HashMap::new();
+    {
+        let mut st = tx.prepare("SELECT ticket_id, data FROM comments ORDER BY created_at, id")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (t, data) = row?;
+            by_ticket.entry(t).or_default().push(from_json(&data)?);
+        }
+    }
+    // In slices by rowid: the loop updates the rows it reads (their search keys).
+    let mut after = i64::MIN;
+    let mut n = 0;
+    loop {
+        let batch: Vec<(i64, String, String)> = tx
+            .prepare_cached(
+                "SELECT rowid, id, data FROM tickets WHERE rowid > ?1 ORDER BY rowid LIMIT 10000",
+            )?
+            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let Some(last) = batch.last() else { break };
+        after = last.0;
+        for (_, id, data) in batch {
+            let ticket: Ticket = from_json(&data)?;
+            let comments = by_ticket.remove(&id).unwrap_or_default();
+            write_row(tx, &ctx, None, &ticket, &comments)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Tickets whose indexed text depends on these directory entries (a renamed campus or
+/// department).
+pub(crate) fn tickets_of_directory(
+    tx: &Transaction<'_>,
+    campuses: &[String],
+    departments: &[String],
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for (col, codes) in [("campus", campuses), ("department", departments)] {
+        let mut st = tx.prepare_cached(&format!("SELECT id FROM tickets WHERE {col} = ?1"))?;
+        for code in codes {
+            for id in st.query_map([code], |r| r.get::<_, String>(0))? {
+                ids.push(id?);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_queries() {
+        let mut s = String::new();
+        push_tokens(&mut s, "打印机");
+        assert_eq!(s, "打印 印机 机");
+        push_tokens(&mut s, "HIS-2");
+        assert_eq!(s, "打印 印机 机 hi is s\u{F02D} \u{F02D}2 2");
+        assert_eq!(term_query("卡").as_deref(), Some("\"卡\"*"));
+        assert_eq!(term_query("打印机").as_deref(), Some("\"打印 印机\""));
+        assert_eq!(
+            term_query("a\"b").as_deref(),
+            Some("\"a\u{F022} \u{F022}b\"")
+        );
+        assert_eq!(match_expr("  ").as_deref(), None);
+        assert_eq!(
+            match_expr("打印 \"his 报错\"").as_deref(),
+            Some("\"打印\" AND \"hi is s\u{F020} \u{F020}报 报错\"")
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! Online and offline search agree: the server's `q` filter and a synced client's local
+//! index find the same tickets for the same queries, for staff (who may read internal notes)
+//! and for a reporter (who may not, and sees only their department). Also `rounds search`.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use rounds_store::TicketFilter;
+use rounds_tests::TestServer;
+use rounds_tests::client::{Profile, rounds};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Queries of every kind: 1-4 character Chinese, English in any case, ticket numbers,
+/// names of campuses and departments, phrases, several terms, internal-note words.
+const QUERIES: &[&str] = &[
+    "打",
+    "卡",
+    "网",
+    "打印",
+    "登录",
+    "蓝屏",
+    "打印机",
+    "扫码枪",
+    "无法登录",
+    "电子病历",
+    "HIS",
+    "his",
+    "PACS",
+    "VPN",
+    "printer",
+    "LOGIN",
+    "R-2026-000003",
+    "r-2026-00001",
+    "本部院区",
+    "东院区",
+    "检验科",
+    "生殖医学中心",
+    "\"打印机 卡纸\"",
+    "打印 门诊",
+    "HIS 登录",
+    "已解决",
+    "测试环境",
+    "内部",
+    "%",
+    "_",
+    "不存在",
+];
+
+/// Every ticket the server lists for `q`, following `next_cursor`.
+async fn server_search(api: &rounds_tests::Api, q: &str) -> BTreeSet<Uuid> {
+    let mut found = BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut rb = api
+            .request(reqwest::Method::GET, "/api/v1/tickets")
+            .query(&[("q", q), ("limit", "200")]);
+        if let Some(c) = &cursor {
+            rb = rb.query(&[("cursor", c.as_str())]);
+        }
+        let (s, page) = rounds_tests::send(rb).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        for t in page["items"].as_array().unwrap() {
+            found.insert(t["id"].as_str().unwrap().parse().unwrap());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return found,
+        }
+    }
+}
+
+async fn local_search(p: &Profile, q: &str) -> BTreeSet<Uuid> {
+    let page = p
+        .app
+        .ticket_page(TicketFilter {
+            q: Some(q.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, page.rows.len());
+    page.rows.iter().map(|r| r.ticket.id).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_and_synced_client_find_the_same_tickets() {
+    let server = TestServer::start().await;
+    let h = server.seed().await;
+    let admin = h.api("admin");
+    // Generated tickets, spread over the seeded hospital's departments.
+    let depts = [
+        ("main", "main-ivf"),
+        ("main", "main-lab"),
+        ("east", "east-ivf"),
+    ];
+    for (i, g) in rounds_fixtures::stream(2026, 120).enumerate() {
+        let (campus, dept) = depts[i % depts.len()];
+        let (s, t) = admin
+            .post(
+                "/api/v1/tickets",
+                json!({"title": g.title, "description": g.description, "campus": campus,
+                       "department": dept, "location": g.location, "severity": g.severity}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        let id = t["id"].as_str().unwrap();
+        for c in g.comments {
+            let (s, b) = admin
+                .post(
+                    &format!("/api/v1/tickets/{id}/comments"),
+                    json!({"body": c.body, "internal": c.internal}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+        }
+    }
+    // Words only an internal note holds, to tell staff from reporters apart.
+    let (_, t) = admin
+        .post(
+            "/api/v1/tickets",
+            json!({"title": "HIS 登录慢", "campus": "main", "department": "main-ivf", "severity": 3}),
+        )
+        .await;
+    let id = t["id"].as_str().unwrap();
+    let (s, _) = admin
+        .post(
+            &format!("/api/v1/tickets/{id}/comments"),
+            json!({"body": "内部：数据库锁等待 Deadlock", "internal": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    for user in ["eng", "nurse"] {
+        let p = Profile::new();
+        p.login(&server.base, user).await;
+        p.app.sync_now().await.unwrap();
+        let api = h.api(user);
+        let mut hits = 0;
+        for q in QUERIES.iter().chain(&["deadlock", "锁等待"]) {
+            let online = server_search(api, q).await;
+            let offline = local_search(&p, q).await;
+            assert_eq!(online, offline, "{user}: query {q:?}");
+            hits += usize::from(!online.is_empty());
+        }
+        assert!(hits >= 20, "{user}: only {hits} queries found tickets");
+        let notes = local_search(&p, "deadlock").await.len();
+        assert_eq!(notes, usize::from(user == "eng"), "{user}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rounds_search_prints_matches_and_json() {
+    let server = TestServer::start().await;
+    let _h = server.seed().await;
+    let p = Profile::new();
+    p.login(&server.base, "nurse").await;
+    let mut d = rounds_tests::client::draft("门诊3楼打印机卡纸", "main", "main-ivf", 3);
+    d.description = "HIS打印时报错".into();
+    p.create(d).await;
+    p.create(rounds_tests::client::draft(
+        "PACS 调阅慢",
+        "main",
+        "main-ivf",
+        3,
+    ))
+    .await;
+    let out = rounds(p.path(), &["search", "打印"]).await;
+    out.expect(0, "search");
+    assert!(out.stdout.contains("门诊3楼打印机卡纸"), "{}", out.stdout);
+    // Not a terminal: matches in brackets.
+    assert!(out.stdout.contains("HIS[打印]时报错"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 of 1 matching"), "{}", out.stdout);
+    let v = rounds(p.path(), &["search", "his 打印", "--json", "--limit", "5"])
+        .await
+        .expect(0, "search --json")
+        .json();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["rows"][0]["snippet"], "«HIS打印»时报错");
+    let v = rounds(p.path(), &["search", "zzz", "--json"])
+        .await
+        .expect(0, "search --json")
+        .json();
+    assert_eq!(v["total"], 0);
+    rounds(p.path(), &["search-rebuild"])
+        .await
+        .expect(0, "search-rebuild");
+}
