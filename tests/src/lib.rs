@@ -27,6 +27,11 @@ impl TestClock {
     pub fn advance(&self, d: Duration) {
         self.0.fetch_add(d.num_milliseconds(), Ordering::SeqCst);
     }
+    /// Moves the clock so that it reads `at` now.
+    pub fn set(&self, at: DateTime<Utc>) {
+        let offset = (at - Utc::now()).num_milliseconds();
+        self.0.store(offset, Ordering::SeqCst);
+    }
 }
 
 pub struct TestServer {
@@ -46,10 +51,18 @@ impl TestServer {
 
     /// Starts a server on `dir` (reused across restarts), letting the test adjust the config.
     pub async fn start_with(dir: Arc<TempDir>, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_clock(dir, TestClock::default(), tweak).await
+    }
+
+    /// Like [`TestServer::start_with`], reading the time from `clock` (shared across a restart).
+    pub async fn start_with_clock(
+        dir: Arc<TempDir>,
+        clock: TestClock,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = Config::new(dir.path().join("data"));
         config.keep_alive = std::time::Duration::from_millis(500);
         tweak(&mut config);
-        let clock = TestClock::default();
         let c = clock.clone();
         let state = AppState::open_with_clock(config, Arc::new(move || c.now())).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

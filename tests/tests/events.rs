@@ -60,12 +60,14 @@ async fn changes_arrive_live_with_their_kind_and_only_where_visible() {
     )
     .await;
 
-    let got = read_events(eng_stream, 5, Duration::from_secs(5)).await;
+    let got = read_events(eng_stream, 6, Duration::from_secs(5)).await;
     let kinds: Vec<&str> = got.iter().map(|(_, k, _)| k.as_str()).collect();
+    // A level 1 ticket pages the on-call engineer as soon as it is created.
     assert_eq!(
         kinds,
         [
             "ticket.created",
+            "ticket.escalated",
             "ticket.assigned",
             "comment.added",
             "ticket.status_changed",
@@ -75,15 +77,17 @@ async fn changes_arrive_live_with_their_kind_and_only_where_visible() {
     assert!(got.windows(2).all(|w| w[0].0 < w[1].0), "ids increase");
     assert_eq!(got[0].2["kind"], "ticket");
     assert_eq!(got[0].2["data"]["id"], id);
-    assert_eq!(got[3].2["data"]["status"], "acknowledged");
+    assert_eq!(got[4].2["data"]["status"], "acknowledged");
+    assert_eq!(got[1].2["data"]["sla"]["escalations"][0]["step"], 0);
 
     // The reporter gets the same minus the internal note.
-    let got = read_events(nurse_stream, 5, Duration::from_secs(2)).await;
+    let got = read_events(nurse_stream, 6, Duration::from_secs(2)).await;
     let kinds: Vec<&str> = got.iter().map(|(_, k, _)| k.as_str()).collect();
     assert_eq!(
         kinds,
         [
             "ticket.created",
+            "ticket.escalated",
             "ticket.assigned",
             "ticket.status_changed",
             "comment.added"

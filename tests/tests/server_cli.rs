@@ -349,3 +349,154 @@ async fn the_openapi_document_covers_every_route() {
         );
     }
 }
+
+#[test]
+fn sla_explain_prints_due_times_agreeing_with_hand_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let cal = dir.path().join("cal.toml");
+    std::fs::write(
+        &cal,
+        r#"timezone = "Asia/Shanghai"
+workdays = ["mon", "tue", "wed", "thu", "fri"]
+hours = [["08:00", "12:00"], ["14:00", "17:30"]]
+holidays = ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"]
+makeup_workdays = ["2026-09-27", "2026-10-10"]
+"#,
+    )
+    .unwrap();
+    let cal = cal.to_str().unwrap();
+    // Level 3, opened Wednesday 30 Sept 16:00 (Shanghai): 1.5 h that day, then the National
+    // Day holidays; Sat 3, Sun 4 are weekend; Thu 8 and Fri 9 are workdays again.
+    // Response (2 business hours): 1.5 h on the 30th + 0.5 h on Thu 8 Oct -> 08:30 on the 8th.
+    // Resolution (3 business days = 22.5 h): 1.5 h + 7.5 h (8th) + 7.5 h (9th) + 6 h on the
+    // make-up Saturday 10 Oct -> 08:00 + 4 h, 14:00 + 2 h = 16:00 on the 10th.
+    let (ok, out, err) = rounds_tests::server_cmd(
+        &[
+            "sla",
+            "explain",
+            "--calendar",
+            cal,
+            "--level",
+            "3",
+            "--opened",
+            "2026-09-30T16:00:00+08:00",
+            "--json",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["response_due"], "2026-10-08T00:30:00Z");
+    assert_eq!(v["resolution_due"], "2026-10-10T08:00:00Z");
+    assert_eq!(v["business_seconds"], 3 * 27_000);
+
+    // A pause across the night of the 8th: 17:00 to 09:00 the next day credits back 1.5 h of
+    // business time (17:00-17:30 and 08:00-09:00), so the resolution moves to 17:30 on the
+    // 10th, exactly the end of the working day.
+    let (ok, out, err) = rounds_tests::server_cmd(
+        &[
+            "sla",
+            "explain",
+            "--calendar",
+            cal,
+            "--level",
+            "3",
+            "--opened",
+            "2026-09-30T16:00:00+08:00",
+            "--pause",
+            "2026-10-08T17:00:00+08:00/2026-10-09T09:00:00+08:00",
+            "--json",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["resolution_due"], "2026-10-10T09:30:00Z");
+
+    // Level 1 is on the 24x7 clock; the human form names both due times.
+    let (ok, out, _) = rounds_tests::server_cmd(
+        &[
+            "sla",
+            "explain",
+            "--level",
+            "1",
+            "--opened",
+            "2026-10-01T03:00:00Z",
+        ],
+        "",
+    );
+    assert!(ok);
+    assert!(out.contains("2026-10-01T03:15:00+00:00"), "{out}");
+    assert!(out.contains("2026-10-01T07:00:00+00:00"), "{out}");
+
+    // --data uses the server's configured targets.
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("sla-policy.toml"),
+        r#"
+[[levels]]
+level = 1
+respond = { target = { minutes = 5 }, clock = "24x7" }
+resolve = { target = { hours = 2 }, clock = "24x7" }
+[[levels]]
+level = 2
+respond = { target = { minutes = 30 }, clock = "24x7" }
+resolve = { target = { hours = 8 }, clock = "24x7" }
+[[levels]]
+level = 3
+respond = { target = { hours = 2 }, clock = "business" }
+resolve = { target = { business_days = 3 }, clock = "business" }
+[[levels]]
+level = 4
+respond = { target = { business_days = 1 }, clock = "business" }
+resolve = { target = { business_days = 10 }, clock = "business" }
+"#,
+    )
+    .unwrap();
+    let (ok, out, err) = rounds_tests::server_cmd(
+        &[
+            "sla",
+            "explain",
+            "--level",
+            "1",
+            "--opened",
+            "2026-10-01T03:00:00Z",
+            "--json",
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["response_due"], "2026-10-01T03:05:00Z");
+    assert_eq!(v["resolution_due"], "2026-10-01T05:00:00Z");
+
+    // Mistakes are clear errors, not panics.
+    for args in [
+        vec![
+            "sla",
+            "explain",
+            "--level",
+            "7",
+            "--opened",
+            "2026-10-01T03:00:00Z",
+        ],
+        vec!["sla", "explain", "--level", "1", "--opened", "yesterday"],
+        vec![
+            "sla",
+            "explain",
+            "--level",
+            "1",
+            "--opened",
+            "2026-10-01T03:00:00Z",
+            "--pause",
+            "x",
+        ],
+    ] {
+        let (ok, _, err) = rounds_tests::server_cmd(&args, "");
+        assert!(!ok);
+        assert!(err.contains("Error") || err.contains("error"), "{err}");
+    }
+}

@@ -214,6 +214,7 @@ pub(crate) mod tests {
             acknowledged_at: None,
             resolved_at: None,
             closed_at: None,
+            sla: None,
         }
     }
 

@@ -233,17 +233,22 @@ pub enum EventKind {
     TicketStatusChanged,
     #[serde(rename = "comment.added")]
     CommentAdded,
+    /// An escalation step of the SLA ladder, or the page of the on-call engineer for a new
+    /// level 1 or 2 ticket; the change is the ticket with its updated `sla.escalations`.
+    #[serde(rename = "ticket.escalated")]
+    TicketEscalated,
     #[serde(rename = "directory.updated")]
     DirectoryUpdated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::TicketCreated,
         EventKind::TicketUpdated,
         EventKind::TicketAssigned,
         EventKind::TicketStatusChanged,
         EventKind::CommentAdded,
+        EventKind::TicketEscalated,
         EventKind::DirectoryUpdated,
     ];
 
@@ -254,6 +259,7 @@ impl EventKind {
             EventKind::TicketAssigned => "ticket.assigned",
             EventKind::TicketStatusChanged => "ticket.status_changed",
             EventKind::CommentAdded => "comment.added",
+            EventKind::TicketEscalated => "ticket.escalated",
             EventKind::DirectoryUpdated => "directory.updated",
         }
     }

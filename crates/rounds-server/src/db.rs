@@ -14,9 +14,13 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::ApiError;
 use crate::events::{ChangeEvent, EventBus};
+use crate::sla::SlaSettings;
 
 /// Embedded migrations, applied in order. `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    ("0002_sla", include_str!("../migrations/0002_sla.sql")),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -39,6 +43,8 @@ pub enum DbOpenError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("invalid SLA settings: {0}")]
+    Settings(String),
     #[error("cannot create the data directory {path}: {source}")]
     Io {
         path: PathBuf,
@@ -158,6 +164,8 @@ pub fn open_and_migrate(data_dir: &Path) -> Result<Connection, DbOpenError> {
 pub struct Tx<'a> {
     pub tx: rusqlite::Transaction<'a>,
     pub events: Vec<ChangeEvent>,
+    /// The SLA rules that ticket writes in this transaction apply.
+    pub sla: Arc<SlaSettings>,
     last_seq: Option<i64>,
     seq_dirty: bool,
 }
@@ -167,6 +175,7 @@ impl<'a> Tx<'a> {
         Tx {
             tx,
             events: Vec::new(),
+            sla: Arc::default(),
             last_seq: None,
             seq_dirty: false,
         }
@@ -213,13 +222,19 @@ impl<'a> std::ops::Deref for Tx<'a> {
 #[derive(Clone)]
 pub struct Db {
     bus: EventBus,
+    sla: Arc<SlaSettings>,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: Arc<AtomicUsize>,
 }
 
 impl Db {
-    pub fn open(data_dir: &Path, readers: usize, bus: EventBus) -> Result<Self, DbOpenError> {
+    pub fn open(
+        data_dir: &Path,
+        readers: usize,
+        bus: EventBus,
+        sla: Arc<SlaSettings>,
+    ) -> Result<Self, DbOpenError> {
         let writer = open_and_migrate(data_dir)?;
         let path = data_dir.join(DB_FILE);
         let readers = (0..readers.max(1))
@@ -234,6 +249,7 @@ impl Db {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Db {
             bus,
+            sla,
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(readers),
             next_reader: Arc::new(AtomicUsize::new(0)),
@@ -251,10 +267,12 @@ impl Db {
     {
         let writer = self.writer.clone();
         let bus = self.bus.clone();
+        let sla = self.sla.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut tx = Tx::new(tx);
+            tx.sla = sla;
             let out = f(&mut tx)?;
             for e in tx.commit()? {
                 bus.publish(e);

@@ -182,6 +182,7 @@ fn load_tickets(
             acknowledged_at: started.then(|| step(1)),
             resolved_at: matches!(status, Status::Resolved | Status::Closed).then(|| step(5)),
             closed_at: (status == Status::Closed).then(|| step(7)),
+            sla: None,
         };
         t.updated_at = t
             .closed_at

@@ -8,6 +8,7 @@
 //! every error is `{"error":{"code","message"}}` with a 4xx for a client's mistake; visibility
 //! (campus, department, internal notes) is enforced on every read path: REST, pull and events.
 
+pub mod alerts;
 pub mod attachments;
 pub mod auth;
 pub mod backup;
@@ -16,8 +17,10 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod oncall;
 pub mod openapi;
 pub mod ops;
+pub mod sla;
 pub mod store;
 pub mod sync;
 pub mod tickets;
@@ -49,6 +52,8 @@ pub struct Config {
     /// Interval of SSE keep-alive comments.
     pub keep_alive: Duration,
     pub reader_connections: usize,
+    /// Longest sleep of the escalation and alert workers between looks at their queues.
+    pub worker_poll: Duration,
 }
 
 impl Config {
@@ -60,6 +65,7 @@ impl Config {
             max_json_bytes: 2 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),
             reader_connections: 4,
+            worker_poll: Duration::from_secs(1),
         }
     }
 }
@@ -69,6 +75,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub bus: EventBus,
+    /// SLA targets, business calendar and escalation settings from the data directory.
+    pub sla: Arc<sla::SlaSettings>,
     clock: Clock,
     /// Flips to `true` when shutdown starts, ending the endless event streams.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -82,12 +90,20 @@ impl AppState {
 
     pub fn open_with_clock(config: Config, clock: Clock) -> Result<Self, db::DbOpenError> {
         let bus = EventBus::default();
-        let db = Db::open(&config.data_dir, config.reader_connections, bus.clone())?;
+        let sla =
+            Arc::new(sla::SlaSettings::load(&config.data_dir).map_err(db::DbOpenError::Settings)?);
+        let db = Db::open(
+            &config.data_dir,
+            config.reader_connections,
+            bus.clone(),
+            sla.clone(),
+        )?;
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
         Ok(AppState {
             config: Arc::new(config),
             db,
             bus,
+            sla,
             clock,
             closing,
         })
@@ -128,6 +144,26 @@ pub fn router(state: AppState) -> Router {
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::patch))
         .route("/tickets/{id}/transitions", post(tickets::transition))
+        .route("/tickets/{id}/checklist/{step}", post(sla::checklist_step))
+        .route(
+            "/oncall/shifts",
+            get(oncall::shifts).post(oncall::shift_create),
+        )
+        .route(
+            "/oncall/shifts/{id}",
+            axum::routing::delete(oncall::shift_delete),
+        )
+        .route("/oncall/import", post(oncall::import))
+        .route("/oncall/now", get(oncall::now))
+        .route(
+            "/alerts/endpoints",
+            get(alerts::endpoints).post(alerts::endpoint_create),
+        )
+        .route(
+            "/alerts/endpoints/{id}",
+            axum::routing::delete(alerts::endpoint_delete),
+        )
+        .route("/alerts/deliveries", get(alerts::deliveries))
         .route(
             "/tickets/{id}/comments",
             get(tickets::comments).post(tickets::comment_create),
@@ -173,6 +209,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let closing = state.closing.clone();
+    let poll = state.config.worker_poll;
+    let escalations = tokio::spawn(sla::run_worker(state.clone(), poll));
+    let deliveries = tokio::spawn(alerts::run_worker(state.clone(), poll));
     let app = router(state);
     axum::serve(
         listener,
@@ -182,5 +221,8 @@ pub async fn serve(
         shutdown.await;
         closing.send_replace(true);
     })
-    .await
+    .await?;
+    let _ = escalations.await;
+    let _ = deliveries.await;
+    Ok(())
 }

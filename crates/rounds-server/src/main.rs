@@ -98,12 +98,47 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// SLA tools.
+    Sla {
+        #[command(subcommand)]
+        command: SlaCommand,
+    },
     /// Replace the database with a verified backup (checksum and integrity check first).
     Restore {
         #[command(flatten)]
         data: DataArg,
         #[arg(long)]
         from: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SlaCommand {
+    /// Print the response and resolution due times of a ticket, and the business time used.
+    Explain {
+        /// The business calendar (TOML). Default: the data directory's calendar.toml with
+        /// --data, otherwise the built-in Mon-Fri 08:00-12:00, 14:00-17:30 Asia/Shanghai one.
+        #[arg(long)]
+        calendar: Option<PathBuf>,
+        /// Fault level, 1 to 4.
+        #[arg(long)]
+        level: u8,
+        /// When the ticket was opened, RFC 3339.
+        #[arg(long)]
+        opened: String,
+        /// A stretch in `pending`, FROM/TO in RFC 3339; repeatable.
+        #[arg(long = "pause", value_name = "FROM/TO")]
+        pauses: Vec<String>,
+        /// Business time used up to this instant (RFC 3339); default: the resolution due time.
+        #[arg(long)]
+        at: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Use the targets (and calendar) configured in this server data directory instead of
+        /// the defaults.
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
 }
 
@@ -217,6 +252,40 @@ fn main() -> Result<()> {
             let hash = backup::backup(&data.dir()?, &out)?;
             println!("backed up to {} (sha256 {hash})", out.display());
         }
+        Command::Sla {
+            command:
+                SlaCommand::Explain {
+                    calendar,
+                    level,
+                    opened,
+                    pauses,
+                    at,
+                    json,
+                    data,
+                },
+        } => {
+            let out = sla_explain(
+                calendar.as_deref(),
+                level,
+                &opened,
+                &pauses,
+                at.as_deref(),
+                data.as_deref(),
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                println!("level            {}", out.level);
+                println!("response due     {}", out.response_due.to_rfc3339());
+                println!("resolution due   {}", out.resolution_due.to_rfc3339());
+                println!(
+                    "business time    {} s ({:.2} h) up to {}",
+                    out.business_seconds,
+                    out.business_seconds as f64 / 3600.0,
+                    out.until.to_rfc3339()
+                );
+            }
+        }
         Command::Restore { data, from } => {
             let kept = backup::restore(&data.dir()?, &from)?;
             println!("restored from {}", from.display());
@@ -244,4 +313,85 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[derive(serde::Serialize)]
+struct Explained {
+    level: u8,
+    response_due: chrono::DateTime<chrono::Utc>,
+    resolution_due: chrono::DateTime<chrono::Utc>,
+    /// Business seconds (on the business calendar) from the opening to `until`, pauses excluded.
+    business_seconds: i64,
+    until: chrono::DateTime<chrono::Utc>,
+}
+
+fn sla_explain(
+    calendar: Option<&std::path::Path>,
+    level: u8,
+    opened: &str,
+    pauses: &[String],
+    at: Option<&str>,
+    data: Option<&std::path::Path>,
+) -> Result<Explained> {
+    use rounds_core::sla::{BusinessCalendar, Clock, ClockKind, Interval, due, elapsed};
+    let time = |s: &str| -> Result<chrono::DateTime<chrono::Utc>> {
+        Ok(chrono::DateTime::parse_from_rfc3339(s.trim())
+            .with_context(|| {
+                format!("`{s}` is not an RFC 3339 time such as 2026-10-08T09:00:00+08:00")
+            })?
+            .with_timezone(&chrono::Utc))
+    };
+    let settings = match data {
+        Some(d) => rounds_server::sla::SlaSettings::load(d).map_err(|e| anyhow::anyhow!(e))?,
+        None => rounds_server::sla::SlaSettings::default(),
+    };
+    let calendar = match calendar {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            BusinessCalendar::from_toml_str(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => settings.calendar.clone(),
+    };
+    let targets = settings
+        .policy
+        .level(level)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let opened = time(opened)?;
+    let pauses = pauses
+        .iter()
+        .map(|p| {
+            let (from, to) = p
+                .split_once('/')
+                .with_context(|| format!("--pause `{p}` must be FROM/TO"))?;
+            let (from, to) = (time(from)?, time(to)?);
+            if to < from {
+                bail!("--pause `{p}` ends before it starts");
+            }
+            Ok(Interval::new(from, to))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let due_of = |t: rounds_core::sla::ClockTarget| {
+        due(&Clock::new(t.clock, &calendar), opened, t.target, &pauses)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    };
+    let response_due = due_of(targets.respond)?;
+    let resolution_due = due_of(targets.resolve)?;
+    let until = match at {
+        Some(a) => time(a)?,
+        None => resolution_due,
+    };
+    let business_seconds = elapsed(
+        &Clock::new(ClockKind::Business, &calendar),
+        opened,
+        until,
+        &pauses,
+    );
+    Ok(Explained {
+        level,
+        response_due,
+        resolution_due,
+        business_seconds,
+        until,
+    })
 }

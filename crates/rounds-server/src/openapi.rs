@@ -32,10 +32,15 @@ impl Modify for BearerAuth {
         crate::tickets::transition, crate::tickets::comments, crate::tickets::comment_create,
         crate::attachments::upload, crate::attachments::download,
         crate::sync::push, crate::sync::pull, crate::events::events,
+        crate::sla::checklist_step,
+        crate::oncall::shifts, crate::oncall::shift_create, crate::oncall::shift_delete,
+        crate::oncall::import, crate::oncall::now,
+        crate::alerts::endpoints, crate::alerts::endpoint_create, crate::alerts::endpoint_delete,
+        crate::alerts::deliveries,
         healthz_doc,
     ),
     components(schemas(rounds_core::wire::Op, rounds_core::wire::OpKind, rounds_core::wire::Change, rounds_core::wire::Entity,
-        rounds_core::wire::EventKind))
+        rounds_core::wire::EventKind, rounds_core::sla::TicketSla, crate::alerts::Alert))
 )]
 pub struct ApiDoc;
 

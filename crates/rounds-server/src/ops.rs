@@ -118,7 +118,7 @@ pub fn ticket_create(
     let mut attachments = draft.attachments;
     attachments.sort();
     attachments.dedup();
-    let ticket = Ticket {
+    let mut ticket = Ticket {
         id,
         number: Some(store::next_number(tx, now.year())?),
         title: draft.title,
@@ -139,8 +139,19 @@ pub fn ticket_create(
         acknowledged_at: None,
         resolved_at: None,
         closed_at: None,
+        sla: None,
     };
+    let settings = tx.sla.clone();
+    let sla_write = crate::sla::prepare(
+        &settings,
+        &mut ticket,
+        vec![],
+        Some((created_at, Status::New)),
+        None,
+        now,
+    )?;
     store::ticket_insert(tx, &ticket)?;
+    crate::sla::save(tx, &sla_write)?;
     store::audit(
         tx,
         now,
@@ -157,6 +168,7 @@ pub fn ticket_create(
         Entity::Ticket(ticket.clone()),
         ticket_scope(&ticket),
     )?;
+    crate::sla::page_if_needed(tx, &settings, &mut ticket, &sla_write, now)?;
     Ok((ticket, true))
 }
 
@@ -209,7 +221,20 @@ pub fn ticket_update(
     let at = clamp(at, now, before.created_at);
     let outcome = merge::apply_patch(&mut after, &mut clocks, &patch, op_id, at);
     if after != before || !outcome.applied.is_empty() {
+        // A level change recomputes the due times from the opening; the audit row below
+        // records who changed it and why.
+        let settings = tx.sla.clone();
+        let history = crate::sla::history_load(tx, &after)?;
+        let sla_write = crate::sla::prepare(
+            &settings,
+            &mut after,
+            history,
+            None,
+            Some(actor.user_id),
+            now,
+        )?;
         store::ticket_update(tx, &after, &clocks)?;
+        crate::sla::save(tx, &sla_write)?;
         let action = if patch.severity.is_some_and(|s| s != before.severity) {
             "ticket.severity"
         } else {
@@ -238,6 +263,7 @@ pub fn ticket_update(
             Entity::Ticket(after.clone()),
             ticket_scope(&after),
         )?;
+        crate::sla::page_if_needed(tx, &settings, &mut after, &sla_write, now)?;
     }
     Ok((after, outcome))
 }
@@ -263,9 +289,22 @@ pub fn ticket_transition(
         Scope::from(&before),
     )?;
     let mut after = before.clone();
-    status::apply(&mut after, to, clamp(at, now, before.created_at));
+    let at = clamp(at, now, before.created_at);
+    status::apply(&mut after, to, at);
+    let settings = tx.sla.clone();
+    let history = crate::sla::history_load(tx, &before)?;
+    let moved = (after.status != before.status).then_some((at, after.status));
+    let sla_write = crate::sla::prepare(
+        &settings,
+        &mut after,
+        history,
+        moved,
+        Some(actor.user_id),
+        now,
+    )?;
     let clocks = store::ticket_clocks(tx, id)?;
     store::ticket_update(tx, &after, &clocks)?;
+    crate::sla::save(tx, &sla_write)?;
     let audit_after =
         serde_json::json!({ "ticket": &after, "from": before.status, "to": to, "reason": reason });
     store::audit(

@@ -58,7 +58,7 @@ macro_rules! ticket_cols {
     () => {
         "t.id, t.number, t.title, t.description, t.campus, t.department, t.location, \
     t.reporter, t.assignee, t.severity, t.status, t.work_type, t.maintenance_type, t.channel, \
-    t.attachments, t.created_at, t.updated_at, t.acknowledged_at, t.resolved_at, t.closed_at"
+    t.attachments, t.created_at, t.updated_at, t.acknowledged_at, t.resolved_at, t.closed_at, t.sla"
     };
 }
 pub const TICKET_COLS: &str = ticket_cols!();
@@ -92,6 +92,18 @@ pub fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
         acknowledged_at: parse_opt_ts(r.get(17)?)?,
         resolved_at: parse_opt_ts(r.get(18)?)?,
         closed_at: parse_opt_ts(r.get(19)?)?,
+        sla: r
+            .get::<_, Option<String>>(20)?
+            .map(|s| {
+                serde_json::from_str(&s).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        20,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })
+            })
+            .transpose()?,
     })
 }
 
@@ -114,8 +126,8 @@ pub fn ticket_insert(conn: &Connection, t: &Ticket) -> Result<(), ApiError> {
     let mut st = conn.prepare_cached(
         "INSERT INTO tickets (id, number, title, description, campus, department, location, reporter, assignee, \
          severity, status, work_type, maintenance_type, channel, attachments, field_clocks, created_at, updated_at, \
-         acknowledged_at, resolved_at, closed_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, '{}', ?16, ?17, ?18, ?19, ?20)",
+         acknowledged_at, resolved_at, closed_at, sla) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, '{}', ?16, ?17, ?18, ?19, ?20, ?21)",
     )?;
     st.execute(params![
         t.id.to_string(),
@@ -138,6 +150,7 @@ pub fn ticket_insert(conn: &Connection, t: &Ticket) -> Result<(), ApiError> {
         t.acknowledged_at.map(ts),
         t.resolved_at.map(ts),
         t.closed_at.map(ts),
+        sla_json(t)?,
     ])?;
     for sha in &t.attachments {
         link_attachment(conn, t.id, sha)?;
@@ -145,12 +158,20 @@ pub fn ticket_insert(conn: &Connection, t: &Ticket) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn sla_json(t: &Ticket) -> Result<Option<String>, ApiError> {
+    t.sla
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(ApiError::internal)
+}
+
 /// Writes every mutable column of an existing ticket.
 pub fn ticket_update(conn: &Connection, t: &Ticket, clocks: &FieldClocks) -> Result<(), ApiError> {
     let mut st = conn.prepare_cached(
         "UPDATE tickets SET title = ?2, description = ?3, location = ?4, assignee = ?5, severity = ?6, status = ?7, \
          work_type = ?8, maintenance_type = ?9, channel = ?10, attachments = ?11, field_clocks = ?12, \
-         updated_at = ?13, acknowledged_at = ?14, resolved_at = ?15, closed_at = ?16 WHERE id = ?1",
+         updated_at = ?13, acknowledged_at = ?14, resolved_at = ?15, closed_at = ?16, sla = ?17 WHERE id = ?1",
     )?;
     st.execute(params![
         t.id.to_string(),
@@ -169,6 +190,7 @@ pub fn ticket_update(conn: &Connection, t: &Ticket, clocks: &FieldClocks) -> Res
         t.acknowledged_at.map(ts),
         t.resolved_at.map(ts),
         t.closed_at.map(ts),
+        sla_json(t)?,
     ])?;
     for sha in &t.attachments {
         link_attachment(conn, t.id, sha)?;

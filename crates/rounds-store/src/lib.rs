@@ -1267,6 +1267,7 @@ fn ticket_from_create(op: &Op, reporter: Uuid) -> Option<Ticket> {
         acknowledged_at: None,
         resolved_at: None,
         closed_at: None,
+        sla: None,
     })
 }
 

@@ -38,6 +38,7 @@
 
 mod calendar;
 mod policy;
+mod record;
 mod ticket;
 
 use chrono::{DateTime, Utc};
@@ -49,6 +50,10 @@ pub use calendar::{
 };
 pub use policy::{
     ClockKind, ClockTarget, LevelTargets, MAX_TARGET_DAYS, PolicyError, SlaPolicy, Target,
+};
+pub use record::{
+    ChecklistKey, ChecklistStep, Escalation, LADDER, PendingEscalation, SlaTargetKind, TicketSla,
+    compute, emergency_checklist, pending_escalations,
 };
 pub use ticket::{
     HistoryStatus, SlaStatus, TicketTimes, UnknownStatus, evaluate, pauses_from_history,
