@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodePng, type Raster } from '../lib/editor/burn';
 import type { Ticket, TicketDraft } from '../lib/bindings';
 import { api } from '../lib/api';
-import { engineer, mockApi, nurse, ticket } from '../test/fixtures';
+import { engineer, mockApi, nurse, ticket, type MockedApi } from '../test/fixtures';
 import { setSession } from '../test/session-fixture';
 import ReportForm from './ReportForm.svelte';
 
@@ -12,7 +12,7 @@ vi.mock('../lib/api', async () => {
   const { mockApi } = await import('../test/fixtures');
   return { api: mockApi(), inTauri: () => false };
 });
-const m = api as unknown as ReturnType<typeof mockApi>;
+const m = api as unknown as MockedApi;
 const SHA = 'ab'.repeat(32);
 
 function image(): Raster {
@@ -145,7 +145,7 @@ describe('report form', () => {
     await screen.findByTestId('report-saved');
 
     expect(m.attachmentAdd).toHaveBeenCalledTimes(1);
-    const [b64, type] = m.attachmentAdd.mock.calls[0] as [string, string];
+    const [b64, type] = m.attachmentAdd.mock.calls[0];
     expect(type).toBe('image/png');
     const bin = atob(b64);
     const sent = decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));

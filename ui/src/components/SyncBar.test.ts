@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Conflict } from '../lib/bindings';
 import { api } from '../lib/api';
 import { session } from '../lib/session.svelte';
-import { mockApi, nurse, status } from '../test/fixtures';
+import { mockApi, nurse, status, type MockedApi } from '../test/fixtures';
 import { setSession } from '../test/session-fixture';
 import SyncBar from './SyncBar.svelte';
 
@@ -11,7 +11,7 @@ vi.mock('../lib/api', async () => {
   const { mockApi } = await import('../test/fixtures');
   return { api: mockApi(), inTauri: () => false };
 });
-const m = api as unknown as ReturnType<typeof mockApi>;
+const m = api as unknown as MockedApi;
 
 const conflict: Conflict = {
   op: { op_id: 'op-7', at: '2026-11-27T08:00:00Z', type: 'ticket_transition', ticket_id: 't-3', to: 'closed', reason: null },

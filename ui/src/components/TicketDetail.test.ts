@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TicketView } from '../lib/bindings';
 import { api } from '../lib/api';
 import type { TicketActions } from '../lib/types';
-import { engineer, mockApi, nurse, ticket } from '../test/fixtures';
+import { engineer, mockApi, nurse, ticket, type MockedApi } from '../test/fixtures';
 import { setSession } from '../test/session-fixture';
 import TicketDetail from './TicketDetail.svelte';
 
@@ -11,7 +11,7 @@ vi.mock('../lib/api', async () => {
   const { mockApi } = await import('../test/fixtures');
   return { api: mockApi(), inTauri: () => false };
 });
-const m = api as unknown as ReturnType<typeof mockApi>;
+const m = api as unknown as MockedApi;
 
 function view(over: Partial<TicketView> = {}): TicketView {
   return {
@@ -41,7 +41,7 @@ beforeEach(() => {
   m.ticket.mockResolvedValue(view());
   m.ticketActions.mockResolvedValue(staffActions);
   m.ticketTransition.mockResolvedValue(ticket(1));
-  m.commentAdd.mockResolvedValue({});
+  m.commentAdd.mockResolvedValue({ ...view().comments[0], pending: undefined } as never);
 });
 
 describe('ticket detail', () => {

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TicketFilter } from '../lib/bindings';
 import { api } from '../lib/api';
-import { engineer, mockApi, nurse, row } from '../test/fixtures';
+import { engineer, mockApi, nurse, row, type MockedApi } from '../test/fixtures';
 import { setSession } from '../test/session-fixture';
 import TicketList, { OVERSCAN, PAGE_SIZE, ROW_HEIGHT } from './TicketList.svelte';
 
@@ -10,7 +10,7 @@ vi.mock('../lib/api', async () => {
   const { mockApi } = await import('../test/fixtures');
   return { api: mockApi(), inTauri: () => false };
 });
-const m = api as unknown as ReturnType<typeof mockApi>;
+const m = api as unknown as MockedApi;
 const TOTAL = 100_000;
 
 /** A backend with TOTAL tickets; row i has id t-i; every 3rd pending, every 5th in conflict. */

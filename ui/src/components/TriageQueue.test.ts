@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../lib/api';
 import { session } from '../lib/session.svelte';
-import { engineer, mockApi, row } from '../test/fixtures';
+import { engineer, mockApi, row, type MockedApi } from '../test/fixtures';
 import { setSession } from '../test/session-fixture';
 import TriageQueue from './TriageQueue.svelte';
 
@@ -10,15 +10,15 @@ vi.mock('../lib/api', async () => {
   const { mockApi } = await import('../test/fixtures');
   return { api: mockApi(), inTauri: () => false };
 });
-const m = api as unknown as ReturnType<typeof mockApi>;
+const m = api as unknown as MockedApi;
 
 beforeEach(() => {
   vi.clearAllMocks();
   setSession(engineer);
   session.route = { view: 'triage' };
   m.ticketPage.mockResolvedValue({ total: 3, rows: [row(1), row(2), row(3)] });
-  m.ticketTransition.mockResolvedValue({});
-  m.ticketUpdate.mockResolvedValue({});
+  m.ticketTransition.mockResolvedValue(row(1).ticket);
+  m.ticketUpdate.mockResolvedValue(row(1).ticket);
 });
 
 const key = (k: string) => fireEvent.keyDown(window, { key: k });

@@ -1,5 +1,6 @@
 // Test fixtures and a fully mocked `api` object (every command a vi.fn).
-import { vi } from 'vitest';
+import { vi, type Mock } from 'vitest';
+import type { Api } from '../lib/api';
 import type { SyncStatus, Ticket, TicketRow, UserPublic } from '../lib/bindings';
 import type { Directory } from '../lib/types';
 
@@ -33,8 +34,10 @@ export function row(i: number, over: Partial<TicketRow> = {}): TicketRow {
   return { ticket: ticket(i), pending: false, conflict: false, ...over };
 }
 
-export function mockApi() {
-  return {
+export type MockedApi = { [K in keyof Api]: Mock<Api[K]> };
+
+export function mockApi(): MockedApi {
+  const m = {
     status: vi.fn(async () => status()),
     serverCheck: vi.fn(),
     login: vi.fn(),
@@ -61,4 +64,5 @@ export function mockApi() {
     onOpenTicket: vi.fn(async () => () => {}),
     onNavigate: vi.fn(async () => () => {}),
   };
+  return m as unknown as MockedApi;
 }
