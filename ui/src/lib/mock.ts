@@ -137,6 +137,20 @@ const status = (): SyncStatus => ({
 });
 if (server) user = dir.users[Number(localStorage.getItem('rounds.mock.user') ?? 1)] ?? null;
 
+// Dev conveniences for looking at screens: ?as=nurse.zhang&view=triage&ticket=t-1&theme=dark
+const params = new URLSearchParams(typeof location !== 'undefined' ? location.search : '');
+if (params.get('as')) {
+  user = dir.users.find((u) => u.username === params.get('as')) ?? null;
+  server = 'http://127.0.0.1:8600';
+}
+setTimeout(() => {
+  const view = params.get('view');
+  if (view) emit('rounds://navigate', { view });
+  const ticket = params.get('ticket');
+  if (ticket) emit('rounds://open-ticket', { id: ticket });
+  if (params.get('notice')) emit('rounds://notice', { kind: 'escalation', title: 'R-2026-01999 响应超时', body: '一级故障已超过响应时限的 50%，已通知调度。', ticket_id: 't-1' });
+}, 400);
+
 function matches(t: Ticket, f: TicketFilter, q: string): boolean {
   if (f.status?.length && !f.status.includes(t.status)) return false;
   if (f.severity?.length && !f.severity.includes(t.severity)) return false;
