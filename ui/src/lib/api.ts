@@ -69,11 +69,11 @@ export const api = {
     call<UserPublic>('login', { server, username, password }),
   logout: () => call<null>('logout'),
   directory: () => call<Directory>('directory'),
-  ticketPage: (filter: TicketFilter) => call<TicketPage>('ticket_page', { filter }),
+  ticketPage: (filter: Partial<TicketFilter>) => call<TicketPage>('ticket_page', { filter }),
   ticket: (id: string) => call<TicketView>('ticket', { id }),
   ticketActions: (id: string) => call<TicketActions>('ticket_actions', { id }),
   ticketCreate: (draft: TicketDraft) => call<Ticket>('ticket_create', { draft }),
-  ticketUpdate: (id: string, patch: TicketPatch) => call<Ticket>('ticket_update', { id, patch }),
+  ticketUpdate: (id: string, patch: Partial<TicketPatch>) => call<Ticket>('ticket_update', { id, patch }),
   ticketTransition: (id: string, to: Status, reason: string | null) =>
     call<Ticket>('ticket_transition', { id, to, reason }),
   commentAdd: (id: string, body: string, internal: boolean) =>
