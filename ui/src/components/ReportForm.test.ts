@@ -161,4 +161,18 @@ describe('report form', () => {
     const draft = m.ticketCreate.mock.calls[0][0] as TicketDraft;
     expect(draft.attachments).toEqual([SHA]);
   });
+
+  it('asks which monitor to capture when there are several, then opens the editor', async () => {
+    const shot = encodePng(image());
+    m.monitors.mockResolvedValue([
+      { index: 0, name: 'Built-in', width: 1280, height: 800, primary: true },
+      { index: 1, name: 'HDMI', width: 1920, height: 1080, primary: false },
+    ]);
+    m.captureScreen.mockResolvedValue({ data_url: 'data:image/png;base64,' + btoa(String.fromCharCode(...shot)), width: 30, height: 20 });
+    render(ReportForm);
+    await fireEvent.click(screen.getByTestId('capture-screen'));
+    await fireEvent.click(await screen.findByTestId('monitor-1'));
+    expect(m.captureScreen).toHaveBeenCalledWith(1);
+    expect(await screen.findByTestId('editor')).toBeInTheDocument();
+  });
 });

@@ -1,5 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { decode } from 'fast-png';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { encodePng } from '../lib/editor/burn';
 import type { TicketView } from '../lib/bindings';
 import { api } from '../lib/api';
 import type { TicketActions } from '../lib/types';
@@ -138,5 +140,36 @@ describe('ticket detail', () => {
     expect(panel).toHaveTextContent('已超时');
     expect(screen.getByTestId('checklist')).toHaveTextContent('通知信息科');
     expect(screen.getAllByTestId('timeline-event').some((e) => e.textContent?.includes('升级通知'))).toBe(true);
+  });
+
+  it('staff annotate an attachment: the burned PNG is uploaded and attached', async () => {
+    const w = 20, h = 10;
+    const data = new Uint8ClampedArray(w * h * 4).fill(255);
+    const png = encodePng({ width: w, height: h, data });
+    const url = 'data:image/png;base64,' + btoa(String.fromCharCode(...png));
+    m.ticket.mockResolvedValue(view({ ticket: ticket(1, { attachments: ['ab'.repeat(32)] }) }));
+    m.attachmentUrl.mockResolvedValue(url);
+    m.attachmentAdd.mockResolvedValue('cd'.repeat(32));
+    m.ticketUpdate.mockResolvedValue(ticket(1));
+    render(TicketDetail, { id: 't-1' });
+    await fireEvent.click(await screen.findByTestId('annotate-attachment'));
+    const canvas = await screen.findByTestId('editor-canvas');
+    await fireEvent.mouseDown(canvas, { clientX: 0, clientY: 0, button: 0 });
+    await fireEvent.mouseUp(canvas, { clientX: 5, clientY: 5 });
+    await fireEvent.click(screen.getByTestId('editor-done'));
+    await waitFor(() => expect(m.ticketUpdate).toHaveBeenCalledWith('t-1', { attachments_add: ['cd'.repeat(32)] }));
+    const sent = decode(Uint8Array.from(atob(m.attachmentAdd.mock.calls[0][0]), (c) => c.charCodeAt(0)));
+    expect(Array.from(sent.data.slice(0, 4))).toEqual([0, 0, 0, 255]);
+    expect(Array.from(sent.data.slice((9 * w + 19) * 4, (9 * w + 19) * 4 + 4))).toEqual([255, 255, 255, 255]);
+  });
+
+  it('reporters get no annotate button', async () => {
+    setSession(nurse);
+    m.ticket.mockResolvedValue(view({ ticket: ticket(1, { attachments: ['ab'.repeat(32)] }), comments: [] }));
+    m.ticketActions.mockResolvedValue({ transitions: [], can_edit: false, can_assign: false, can_internal: false });
+    m.attachmentUrl.mockResolvedValue('data:image/png;base64,AAAA');
+    render(TicketDetail, { id: 't-1' });
+    await screen.findByRole('button', { name: '查看附件 1' });
+    expect(screen.queryByTestId('annotate-attachment')).toBeNull();
   });
 });
