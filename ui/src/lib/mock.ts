@@ -13,6 +13,7 @@ import type {
   UserPublic,
 } from './bindings';
 import type { Directory } from './types';
+import { setLocale } from './i18n/index.svelte';
 
 const listeners = new Map<string, Set<(p: unknown) => void>>();
 export function mockListen(event: string, h: (p: unknown) => void): () => void {
@@ -139,6 +140,7 @@ if (server) user = dir.users[Number(localStorage.getItem('rounds.mock.user') ?? 
 
 // Dev conveniences for looking at screens: ?as=nurse.zhang&view=triage&ticket=t-1&theme=dark
 const params = new URLSearchParams(typeof location !== 'undefined' ? location.search : '');
+if (params.get('lang') === 'en') setLocale('en');
 if (params.get('as')) {
   user = dir.users.find((u) => u.username === params.get('as')) ?? null;
   server = 'http://127.0.0.1:8600';
