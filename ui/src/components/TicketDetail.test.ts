@@ -172,4 +172,12 @@ describe('ticket detail', () => {
     await screen.findByRole('button', { name: '查看附件 1' });
     expect(screen.queryByTestId('annotate-attachment')).toBeNull();
   });
+
+  it('dispatchers reassign from the assignee picker', async () => {
+    m.ticketUpdate.mockResolvedValue(ticket(1));
+    render(TicketDetail, { id: 't-1' });
+    const sel = await screen.findByTestId('assignee-change');
+    await fireEvent.change(sel, { target: { value: '' } });
+    await waitFor(() => expect(m.ticketUpdate).toHaveBeenCalledWith('t-1', { assignee: null }));
+  });
 });
