@@ -76,4 +76,28 @@ describe('app shell', () => {
     expect(await screen.findByTestId('password')).toBeInTheDocument();
     expect(screen.getByTestId('username')).toHaveValue('nurse.zhang');
   });
+
+  it('settings: change server signs out and asks for the address again', async () => {
+    m.status.mockResolvedValue(status({ user: engineer }));
+    render(App);
+    await fireEvent.click(await screen.findByTestId('nav-settings'));
+    expect(await screen.findByTestId('settings-user')).toHaveTextContent('李工');
+    m.status.mockResolvedValue(status({ user: null }));
+    await fireEvent.click(screen.getByTestId('change-server-settings'));
+    await waitFor(() => expect(m.logout).toHaveBeenCalled());
+    expect(await screen.findByTestId('server-input')).toBeInTheDocument();
+  });
+
+  it('settings: sign out returns to the login, language switch reaches the tray', async () => {
+    m.status.mockResolvedValue(status({ user: engineer }));
+    render(App);
+    await fireEvent.click(await screen.findByTestId('nav-settings'));
+    await fireEvent.change(await screen.findByTestId('locale-select'), { target: { value: 'en' } });
+    expect(m.setLocale).toHaveBeenLastCalledWith('en');
+    expect(screen.getByTestId('nav-settings')).toHaveTextContent('Settings');
+    await fireEvent.change(screen.getByTestId('locale-select'), { target: { value: 'zh-CN' } });
+    m.status.mockResolvedValue(status({ user: null }));
+    await fireEvent.click(screen.getByTestId('sign-out'));
+    expect(await screen.findByTestId('login-submit')).toBeInTheDocument();
+  });
 });
