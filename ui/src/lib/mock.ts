@@ -209,7 +209,7 @@ export async function mockInvoke(cmd: string, a: Record<string, any>): Promise<u
         ticket: t,
         pending: pendingIds.has(t.id),
         conflict: conflictList.some((c) => 'ticket_id' in c.op && c.op.ticket_id === t.id),
-        snippet: q ? t.title.replace(q, `\uE000${q}\uE001`) : null,
+        snippet: q ? `${t.description} ${t.title}`.replace(q, `\uE000${q}\uE001`) : null,
       }));
       return { total: all.length, rows };
     }
