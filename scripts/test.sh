@@ -8,6 +8,9 @@ scripts/deps.sh
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "UI: install, type-check, unit tests (Vitest), build (the desktop binary embeds ui/dist)"
+(cd ui && npm ci --no-audit --no-fund && npm run check && npm test && npm run build)
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -17,7 +20,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "build binaries (the end-to-end tests drive them)"
 cargo build --workspace --bins --locked
 
-step "cargo test --workspace (in a private D-Bus session with a throwaway keychain)"
+step "cargo test --workspace (in a private desktop session: Xvfb, D-Bus, notifications, keychain)"
 scripts/with-session.sh cargo test --workspace --locked
 
 step "benchmark harness, quick mode"

@@ -385,11 +385,16 @@ impl ServerProcess {
     /// Starts `rounds-server serve --data DIR --listen 127.0.0.1:0` and waits for its
     /// `listening on` line.
     pub fn start(data: &std::path::Path) -> Self {
+        Self::start_on(data, "127.0.0.1:0")
+    }
+
+    /// Starts the server on `listen`, for a test that restarts it on the same address.
+    pub fn start_on(data: &std::path::Path, listen: &str) -> Self {
         use std::io::BufRead;
         let mut child = std::process::Command::new(server_bin())
             .args(["serve", "--data"])
             .arg(data)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .env("ROUNDS_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())

@@ -77,6 +77,7 @@ async fn event_loop(app: Arc<App>) {
                 match item {
                     Ok(ev) => {
                         last_id = Some(ev.id);
+                        app.observe(&ev).await;
                         app.kick();
                     }
                     Err(_) => break,

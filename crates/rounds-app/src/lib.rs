@@ -13,6 +13,7 @@
 
 pub mod background;
 pub mod credentials;
+pub mod notices;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,12 +25,13 @@ use rounds_store::{Conflict, Store, StoreError, TicketFilter, TicketRow, TicketV
 use rounds_sync::run::{Local, RunError, SyncReport};
 use rounds_sync::{Client, SyncError};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::credentials::{CredentialError, Secret, TokenStore, TokenStoreKind};
 
 /// Stable error codes for callers to branch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AppErrorCode {
     /// The server cannot be reached; the change is kept and will sync later.
@@ -50,7 +52,7 @@ pub enum AppErrorCode {
     Local,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
     pub code: AppErrorCode,
@@ -63,6 +65,26 @@ impl AppError {
             code,
             message: message.into(),
         }
+    }
+}
+
+/// A client for `server` without a session, for checking an address before sign-in.
+pub fn server_client(server: &str) -> AppResult<Client> {
+    Client::new(server).map_err(|e| AppError::new(AppErrorCode::Validation, e.to_string()))
+}
+
+/// The image type of `bytes` by its magic number, for attachments downloaded without one.
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else {
+        None
     }
 }
 
@@ -127,8 +149,69 @@ impl From<CredentialError> for AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// The directory as the cache holds it, for pickers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Directory {
+    pub campuses: Vec<rounds_core::model::Campus>,
+    pub departments: Vec<rounds_core::model::Department>,
+    pub users: Vec<UserPublic>,
+}
+
+/// One status move a user may make, and whether it needs a written reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TransitionOption {
+    pub to: Status,
+    pub reason_required: bool,
+}
+
+/// What a user may do to a ticket, as buttons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TicketActions {
+    pub transitions: Vec<TransitionOption>,
+    /// Edit title, description, location and the type fields.
+    pub can_edit: bool,
+    /// Set the assignee and the fault level.
+    pub can_assign: bool,
+    /// Write and read internal notes.
+    pub can_internal: bool,
+}
+
+impl TicketActions {
+    pub fn for_user(me: &UserPublic, t: &Ticket) -> TicketActions {
+        use rounds_core::perm::{Action, Actor, Scope, decide};
+        let actor = Actor {
+            user_id: me.id,
+            role: me.role,
+            campus: me.campus.clone(),
+            department: me.department.clone(),
+        };
+        let scope = Scope::from(t);
+        let may = |a: Action<'_>| decide(&actor, a, scope).is_ok();
+        let transitions = rounds_core::status::TRANSITIONS
+            .iter()
+            .filter(|r| r.from == t.status)
+            .filter(|r| {
+                may(Action::Transition {
+                    to: r.to,
+                    reason: Some("-"),
+                })
+            })
+            .map(|r| TransitionOption {
+                to: r.to,
+                reason_required: r.reason_required,
+            })
+            .collect();
+        TicketActions {
+            transitions,
+            can_edit: may(Action::EditDetails),
+            can_assign: may(Action::Assign { to: Some(me.id) }),
+            can_internal: may(Action::Comment { internal: true }),
+        }
+    }
+}
+
 /// What the status bar and `rounds status` show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SyncStatus {
     pub server: Option<String>,
     pub user: Option<UserPublic>,
@@ -158,6 +241,7 @@ pub struct App {
     sync_lock: tokio::sync::Mutex<()>,
     /// Wakes the background task (a local change to push, a server event to pull).
     kick: tokio::sync::Notify,
+    notices: tokio::sync::broadcast::Sender<notices::Notice>,
 }
 
 impl std::fmt::Debug for App {
@@ -184,6 +268,7 @@ impl App {
             runtime: Default::default(),
             sync_lock: tokio::sync::Mutex::new(()),
             kick: tokio::sync::Notify::new(),
+            notices: tokio::sync::broadcast::channel(64).0,
         }))
     }
 
@@ -382,6 +467,49 @@ impl App {
         Ok(info.sha256)
     }
 
+    /// An attachment's bytes and content type: from the profile when cached, otherwise
+    /// downloaded once and kept (attachments are content-addressed, so a cached copy never
+    /// goes stale).
+    pub async fn attachment_bytes(&self, sha256: &str) -> AppResult<(Vec<u8>, String)> {
+        let sha = sha256.to_ascii_lowercase();
+        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(AppError::new(
+                AppErrorCode::Validation,
+                format!("`{sha256}` is not a SHA-256 digest"),
+            ));
+        }
+        let key = sha.clone();
+        let cached = self
+            .local
+            .call(move |s| {
+                let Some(info) = s.attachment(&key)? else {
+                    return Ok(None);
+                };
+                Ok(std::fs::read(s.attachment_path(&key))
+                    .ok()
+                    .map(|b| (b, info.content_type)))
+            })
+            .await?;
+        if let Some(found) = cached {
+            return Ok(found);
+        }
+        let bytes = self.client().await?.download_attachment(&sha).await?;
+        let content_type = sniff_image(&bytes).unwrap_or("application/octet-stream");
+        let (b, ct, want) = (bytes.clone(), content_type.to_owned(), sha.clone());
+        self.local
+            .call(move |s| {
+                let info = s.attachment_add(&b, &ct, None)?;
+                if info.sha256 != want {
+                    return Err(StoreError::Io(format!(
+                        "the server sent other bytes for attachment {want}"
+                    )));
+                }
+                s.attachment_uploaded(&want)
+            })
+            .await?;
+        Ok((bytes, content_type.to_owned()))
+    }
+
     pub async fn tickets(&self, filter: TicketFilter) -> AppResult<Vec<TicketRow>> {
         Ok(self.local.call(move |s| s.tickets(&filter)).await?)
     }
@@ -517,6 +645,59 @@ impl App {
                 AppErrorCode::NotFound,
                 format!("no conflict {op_id}"),
             ))
+        }
+    }
+
+    /// Campuses, departments and users as last pulled.
+    pub async fn directory(&self) -> AppResult<Directory> {
+        Ok(self
+            .local
+            .call(|s| {
+                Ok(Directory {
+                    campuses: s.campuses()?,
+                    departments: s.departments()?,
+                    users: s.users()?,
+                })
+            })
+            .await?)
+    }
+
+    /// What the signed-in user may do to a ticket now: what a UI offers. The server decides
+    /// again when the change arrives; this only keeps impossible buttons off the screen.
+    pub async fn ticket_actions(&self, id_or_number: &str) -> AppResult<TicketActions> {
+        let view = self.ticket(id_or_number).await?;
+        let me = self.me().await?.ok_or_else(|| {
+            AppError::new(AppErrorCode::NotSignedIn, "not signed in: sign in first")
+        })?;
+        Ok(TicketActions::for_user(&me, &view.ticket))
+    }
+
+    /// Notices for the desktop (assignments, comments, status changes, escalations).
+    pub fn notices(&self) -> tokio::sync::broadcast::Receiver<notices::Notice> {
+        self.notices.subscribe()
+    }
+
+    /// Decides whether a server event deserves a notice, before the pull applies it.
+    pub(crate) async fn observe(&self, ev: &rounds_sync::ServerEvent) {
+        if self.notices.receiver_count() == 0 {
+            return;
+        }
+        let ticket_id = match &ev.change.entity {
+            rounds_core::wire::Entity::Ticket(t) => t.id,
+            rounds_core::wire::Entity::Comment(c) => c.ticket_id,
+            _ => return,
+        };
+        let Ok((me, before)) = self
+            .local
+            .call(move |s| Ok((s.me()?, s.ticket(ticket_id)?.map(|v| v.ticket))))
+            .await
+        else {
+            return;
+        };
+        let Some(me) = me else { return };
+        if let Some(n) = notices::notice_for(&me, ev.kind, &ev.change, before.as_ref()) {
+            // No receiver is not an error: the desktop may be starting or closing.
+            let _ = self.notices.send(n);
         }
     }
 

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -21,8 +22,9 @@ pub const COMMENT_MAX_CHARS: usize = 20_000;
 pub const SHORT_TEXT_MAX_CHARS: usize = 200;
 
 /// Fault level 1 (critical) to 4 (minor), as defined in the service contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema, TS)]
 #[schema(value_type = u8, example = 3)]
+#[ts(type = "number")]
 pub struct Severity(u8);
 
 impl Severity {
@@ -56,7 +58,7 @@ impl<'de> Deserialize<'de> for Severity {
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema, TS)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -154,13 +156,13 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct Campus {
     pub code: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct Department {
     /// Unique across the hospital, not only within its campus.
     pub code: String,
@@ -169,7 +171,7 @@ pub struct Department {
 }
 
 /// What any signed-in user may know about another user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct UserPublic {
     pub id: Uuid,
     pub username: String,
@@ -182,7 +184,7 @@ pub struct UserPublic {
 }
 
 /// A ticket as the server and every client cache hold it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct Ticket {
     /// UUIDv7 made by whoever created the ticket, possibly offline.
     pub id: Uuid,
@@ -211,7 +213,7 @@ pub struct Ticket {
 }
 
 /// A public reply or an internal note. Comments only append; they are never edited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct Comment {
     pub id: Uuid,
     pub ticket_id: Uuid,
@@ -223,11 +225,12 @@ pub struct Comment {
 }
 
 /// The user-supplied fields of a new ticket, before the server fills in the rest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct TicketDraft {
     /// Client-made UUIDv7; the server makes one when absent.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub id: Option<Uuid>,
     pub title: String,
     #[serde(default)]
@@ -235,9 +238,11 @@ pub struct TicketDraft {
     pub campus: String,
     pub department: String,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub location: Option<String>,
     pub severity: Severity,
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub assignee: Option<Uuid>,
     #[serde(default = "default_work_type")]
     pub work_type: WorkType,

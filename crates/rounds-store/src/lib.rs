@@ -32,6 +32,7 @@ use rounds_core::wire::{Change, Entity, Op, OpKind};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use ts_rs::TS;
 use uuid::Uuid;
 
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
@@ -89,7 +90,7 @@ fn not_found() -> StoreError {
 }
 
 /// A ticket as a list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TicketRow {
     pub ticket: Ticket,
     /// Changes to it wait in the outbox.
@@ -99,7 +100,7 @@ pub struct TicketRow {
 }
 
 /// A ticket with its comments, as a detail view shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TicketView {
     pub ticket: Ticket,
     pub comments: Vec<CommentRow>,
@@ -107,7 +108,7 @@ pub struct TicketView {
     pub conflicts: Vec<Conflict>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CommentRow {
     #[serde(flatten)]
     pub comment: Comment,
@@ -115,7 +116,7 @@ pub struct CommentRow {
 }
 
 /// An op the server refused, with its reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Conflict {
     pub op: Op,
     pub code: String,
@@ -130,7 +131,7 @@ pub struct OutboxEntry {
     pub attempts: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AttachmentInfo {
     pub sha256: String,
     pub content_type: String,

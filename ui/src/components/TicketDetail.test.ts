@@ -2,9 +2,9 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { decode } from 'fast-png';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodePng } from '../lib/editor/burn';
-import type { TicketView } from '../lib/bindings';
+
 import { api } from '../lib/api';
-import type { TicketActions } from '../lib/types';
+import type { TicketActions, TicketView } from '../lib/types';
 import { engineer, mockApi, nurse, ticket, type MockedApi } from '../test/fixtures';
 import { setSession } from '../test/session-fixture';
 import TicketDetail from './TicketDetail.svelte';
@@ -179,5 +179,12 @@ describe('ticket detail', () => {
     const sel = await screen.findByTestId('assignee-change');
     await fireEvent.change(sel, { target: { value: '' } });
     await waitFor(() => expect(m.ticketUpdate).toHaveBeenCalledWith('t-1', { assignee: null }));
+  });
+
+  it('opened by number, writes still address the ticket by its id', async () => {
+    render(TicketDetail, { id: 'R-1' });
+    await fireEvent.click(await screen.findByTestId('action-in_progress'));
+    await waitFor(() => expect(m.ticketTransition).toHaveBeenCalledWith('t-1', 'in_progress', null));
+    expect(m.ticket).toHaveBeenCalledWith('R-1');
   });
 });

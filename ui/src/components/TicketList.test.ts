@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TicketFilter } from '../lib/bindings';
+import type { TicketFilter } from '../lib/types';
 import { api } from '../lib/api';
 import { engineer, mockApi, nurse, row, type MockedApi } from '../test/fixtures';
 import { setSession } from '../test/session-fixture';

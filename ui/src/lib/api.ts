@@ -1,27 +1,18 @@
 // The one door to the Rust side. Every Tauri command and event goes through here so tests can
 // mock this module, and a plain browser (`npm run dev`) falls back to an in-memory backend.
-import type {
-  Comment,
-  Conflict,
-  Status,
-  SyncStatus,
-  Ticket,
-  TicketDraft,
-  TicketFilter,
-  TicketPage,
-  TicketPatch,
-  TicketView,
-  UserPublic,
-  AppError,
-} from './bindings';
+import type { AppError, Comment, Conflict, Status, SyncStatus, TicketDraft, TicketPatch, UserPublic } from './bindings';
 import type {
   Capture,
   Directory,
   Locale,
   MonitorInfo,
-  Notice,
   ServerCheck,
+  Ticket,
   TicketActions,
+  TicketFilter,
+  TicketPage,
+  TicketView,
+  UiNotice,
   View,
 } from './types';
 
@@ -88,9 +79,11 @@ export const api = {
   monitors: () => call<MonitorInfo[]>('monitors'),
   captureScreen: (monitor: number) => call<Capture>('capture_screen', { monitor }),
   setLocale: (locale: Locale) => call<null>('set_locale', { locale }),
+  /** Once per run, when the first screen with data is up (the shell's cold-start mark). */
+  uiReady: (rows: number) => call<null>('ui_ready', { rows }),
 
   onStatus: (h: (s: SyncStatus) => void) => on<SyncStatus>('rounds://status', h),
-  onNotice: (h: (n: Notice) => void) => on<Notice>('rounds://notice', h),
+  onNotice: (h: (n: UiNotice) => void) => on<UiNotice>('rounds://notice', h),
   onOpenTicket: (h: (p: { id: string }) => void) => on<{ id: string }>('rounds://open-ticket', h),
   onNavigate: (h: (p: { view: View }) => void) => on<{ view: View }>('rounds://navigate', h),
 };

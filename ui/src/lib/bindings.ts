@@ -1,199 +1,167 @@
-// Hand-written stand-in for the ts-rs output; the lead's generated file replaces it.
-// Shapes follow the Rust serde JSON exactly (snake_case, Option<T> -> T | null,
-// times RFC3339 strings, Uuid -> string).
+// Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test -p rounds-desktop --test bindings`.
+// Do not edit by hand: the test fails when this file and the Rust types disagree.
 
-export type Status = 'new' | 'acknowledged' | 'in_progress' | 'pending' | 'resolved' | 'closed';
-export type Role = 'reporter' | 'engineer' | 'dispatcher' | 'admin';
-export type WorkType = 'daily_ops' | 'bug_fix' | 'integration' | 'localization';
-export type MaintenanceType = 'corrective' | 'adaptive' | 'perfective' | 'preventive';
-export type Channel = 'desktop' | 'phone' | 'onsite' | 'wechat' | 'email' | 'remote';
-/** Fault level, 1 (critical) to 4 (minor). */
 export type Severity = number;
 
-export type Campus = { code: string; name: string };
-export type Department = { code: string; name: string; campus: string };
+export type Status = "new" | "acknowledged" | "in_progress" | "pending" | "resolved" | "closed";
 
-export type UserPublic = {
-  id: string;
-  username: string;
-  display_name: string;
-  role: Role;
-  campus: string | null;
-  department: string | null;
-};
+export type Role = "reporter" | "engineer" | "dispatcher" | "admin";
 
-export type EscalationTarget = 'response' | 'resolution';
-export type Escalation = {
-  target: EscalationTarget;
-  percent: number;
-  step: number;
-  at: string;
-  notified: string[];
-};
+export type WorkType = "daily_ops" | "bug_fix" | "integration" | "localization";
 
-export type ChecklistKey =
-  | 'acknowledge'
-  | 'assess_scope'
-  | 'inform_it'
-  | 'restore_service'
-  | 'root_cause_report';
-export type ChecklistStep = {
-  key: ChecklistKey;
-  done_at: string | null;
-  done_by: string | null;
-  due: string | null;
-};
+export type MaintenanceType = "corrective" | "adaptive" | "perfective" | "preventive";
 
-export type TicketSla = {
-  response_due: string | null;
-  resolution_due: string | null;
-  response_breached: boolean;
-  resolution_breached: boolean;
-  responded_at: string | null;
-  paused: boolean;
-  business_seconds: number;
-  escalations: Escalation[];
-  checklist: ChecklistStep[] | null;
-};
+export type Channel = "desktop" | "phone" | "onsite" | "wechat" | "email" | "remote";
 
-export type Ticket = {
-  id: string;
-  number: string | null;
-  title: string;
-  description: string;
-  campus: string;
-  department: string;
-  location: string | null;
-  reporter: string;
-  assignee: string | null;
-  severity: Severity;
-  status: Status;
-  work_type: WorkType;
-  maintenance_type: MaintenanceType;
-  channel: Channel;
-  attachments: string[];
-  created_at: string;
-  updated_at: string;
-  acknowledged_at: string | null;
-  resolved_at: string | null;
-  closed_at: string | null;
-  sla?: TicketSla | null;
-};
+export type Campus = { code: string, name: string, };
 
-export type Comment = {
-  id: string;
-  ticket_id: string;
-  author: string;
-  body: string;
-  internal: boolean;
-  created_at: string;
-};
+export type Department = { 
+/**
+ * Unique across the hospital, not only within its campus.
+ */
+code: string, name: string, campus: string, };
 
-export type TicketDraft = {
-  id?: string | null;
-  title: string;
-  description?: string;
-  campus: string;
-  department: string;
-  location?: string | null;
-  severity: Severity;
-  assignee?: string | null;
-  work_type?: WorkType;
-  maintenance_type?: MaintenanceType;
-  channel?: Channel;
-  attachments?: string[];
-};
+export type UserPublic = { id: string, username: string, display_name: string, role: Role, 
+/**
+ * For staff: the one campus they are limited to, or none for all campuses.
+ * For reporters: the campus of their department.
+ */
+campus: string | null, department: string | null, };
 
-export type TicketPatch = {
-  title?: string;
-  description?: string;
-  location?: string | null;
-  severity?: Severity;
-  assignee?: string | null;
-  work_type?: WorkType;
-  maintenance_type?: MaintenanceType;
-  channel?: Channel;
-  attachments_add?: string[];
-  /** Required when the fault level changes. */
-  reason?: string;
-};
+export type Ticket = { 
+/**
+ * UUIDv7 made by whoever created the ticket, possibly offline.
+ */
+id: string, 
+/**
+ * Human number such as `R-2026-000123`, assigned by the server on first sight;
+ * `None` while the ticket exists only in a client's cache.
+ */
+number: string | null, title: string, description: string, campus: string, department: string, location: string | null, reporter: string, assignee: string | null, severity: Severity, status: Status, work_type: WorkType, maintenance_type: MaintenanceType, channel: Channel, 
+/**
+ * SHA-256 hex digests of attached files, sorted (a grow-only set; see [`crate::merge`]).
+ */
+attachments: Array<string>, created_at: string, updated_at: string, acknowledged_at: string | null, resolved_at: string | null, closed_at: string | null, };
 
-export type OpKind =
-  | { type: 'ticket_create'; ticket: TicketDraft }
-  | { type: 'ticket_update'; ticket_id: string; patch: TicketPatch }
-  | { type: 'ticket_transition'; ticket_id: string; to: Status; reason: string | null }
-  | { type: 'comment_add'; comment_id: string; ticket_id: string; body: string; internal: boolean };
+export type Comment = { id: string, ticket_id: string, author: string, body: string, 
+/**
+ * Internal notes are for staff only and never reach a reporter, on any path.
+ */
+internal: boolean, created_at: string, };
 
-export type Op = { op_id: string; at: string } & OpKind;
+export type TicketDraft = { 
+/**
+ * Client-made UUIDv7; the server makes one when absent.
+ */
+id?: string | null, title: string, description: string, campus: string, department: string, location?: string | null, severity: Severity, assignee?: string | null, work_type: WorkType, maintenance_type: MaintenanceType, channel: Channel, attachments: Array<string>, };
 
-export type TicketRow = {
-  ticket: Ticket;
-  pending: boolean;
-  conflict: boolean;
-  snippet?: string | null;
-};
+export type TicketPatch = { title?: string, description?: string, location?: string | null, severity?: Severity, assignee?: string | null, work_type?: WorkType, maintenance_type?: MaintenanceType, channel?: Channel, 
+/**
+ * Attachments to add (the set only grows).
+ */
+attachments_add?: Array<string>, 
+/**
+ * Why: required when the fault level changes, recorded in the audit log.
+ */
+reason?: string, };
 
-export type CommentRow = Comment & { pending: boolean };
+export type Op = { 
+/**
+ * Client-made UUIDv7; the server applies an op id at most once.
+ */
+op_id: string, 
+/**
+ * When the user made the change, by the client's clock. The server clamps it to the
+ * present and uses it for the timestamps the SLA clock reads.
+ */
+at: string, } & ({ "type": "ticket_create", ticket: TicketDraft, } | { "type": "ticket_update", ticket_id: string, patch: TicketPatch, } | { "type": "ticket_transition", ticket_id: string, to: Status, reason: string | null, } | { "type": "comment_add", comment_id: string, ticket_id: string, body: string, internal: boolean, });
 
-export type Conflict = { op: Op; code: string; message: string; at: string };
+export type OpKind = { "type": "ticket_create", ticket: TicketDraft, } | { "type": "ticket_update", ticket_id: string, patch: TicketPatch, } | { "type": "ticket_transition", ticket_id: string, to: Status, reason: string | null, } | { "type": "comment_add", comment_id: string, ticket_id: string, body: string, internal: boolean, };
 
-export type TicketView = {
-  ticket: Ticket;
-  comments: CommentRow[];
-  pending_ops: number;
-  conflicts: Conflict[];
-};
+export type CommentRow = { pending: boolean, id: string, ticket_id: string, author: string, body: string, 
+/**
+ * Internal notes are for staff only and never reach a reporter, on any path.
+ */
+internal: boolean, created_at: string, };
 
-export type AttachmentInfo = {
-  sha256: string;
-  content_type: string;
-  filename: string | null;
-  size: number;
-  uploaded: boolean;
-};
+export type TicketRow = { ticket: Ticket, 
+/**
+ * Changes to it wait in the outbox.
+ */
+pending: boolean, 
+/**
+ * Changes to it were refused by the server.
+ */
+conflict: boolean, };
 
-export type TicketSort = 'newest' | 'oldest' | 'updated' | 'relevance' | 'triage';
+export type TicketView = { ticket: Ticket, comments: Array<CommentRow>, pending_ops: number, conflicts: Array<Conflict>, };
 
-export type TicketFilter = {
-  status?: Status[] | null;
-  severity?: number[] | null;
-  campus?: string | null;
-  department?: string | null;
-  assignee?: string | null;
-  unassigned?: boolean;
-  reporter?: string | null;
-  q?: string | null;
-  sort?: TicketSort;
-  offset?: number;
-  limit?: number | null;
-};
+export type Conflict = { op: Op, code: string, message: string, at: string, };
 
-export type TicketPage = { total: number; rows: TicketRow[] };
+export type AttachmentInfo = { sha256: string, content_type: string, filename: string | null, size: number, uploaded: boolean, };
 
-export type SyncStatus = {
-  server: string | null;
-  user: UserPublic | null;
-  online: boolean | null;
-  syncing: boolean;
-  unauthorized: boolean;
-  pending_ops: number;
-  conflicts: number;
-  last_sync: string | null;
-  last_error: string | null;
-};
+export type AppErrorCode = "offline" | "unauthorized" | "not_signed_in" | "no_keychain" | "validation" | "forbidden" | "not_found" | "invalid_transition" | "conflict" | "locked" | "server" | "local";
 
-export type AppErrorCode =
-  | 'offline'
-  | 'unauthorized'
-  | 'not_signed_in'
-  | 'no_keychain'
-  | 'validation'
-  | 'forbidden'
-  | 'not_found'
-  | 'invalid_transition'
-  | 'conflict'
-  | 'locked'
-  | 'server'
-  | 'local';
+export type AppError = { code: AppErrorCode, message: string, };
 
-export type AppError = { code: AppErrorCode; message: string };
+export type SyncStatus = { server: string | null, user: UserPublic | null, 
+/**
+ * `None` until the first attempt to reach the server.
+ */
+online: boolean | null, syncing: boolean, 
+/**
+ * The session was refused: sign in again (pending work is kept).
+ */
+unauthorized: boolean, pending_ops: number, conflicts: number, last_sync: string | null, last_error: string | null, };
+
+export type Directory = { campuses: Array<Campus>, departments: Array<Department>, users: Array<UserPublic>, };
+
+export type TransitionOption = { to: Status, reason_required: boolean, };
+
+export type TicketActions = { transitions: Array<TransitionOption>, 
+/**
+ * Edit title, description, location and the type fields.
+ */
+can_edit: boolean, 
+/**
+ * Set the assignee and the fault level.
+ */
+can_assign: boolean, 
+/**
+ * Write and read internal notes.
+ */
+can_internal: boolean, };
+
+export type NoticeKind = "assigned" | "comment" | "status" | "escalation";
+
+export type Notice = { kind: NoticeKind, ticket_id: string, number: string | null, 
+/**
+ * The ticket's title.
+ */
+title: string, 
+/**
+ * The new status, for [`NoticeKind::Status`].
+ */
+status: Status | null, 
+/**
+ * The comment's text, or what the escalation says.
+ */
+detail: string | null, };
+
+export type UiNotice = { kind: NoticeKind, title: string, body: string, ticket_id: string, };
+
+export type ServerCheck = { ok: boolean, 
+/**
+ * The address as it will be used (normalised).
+ */
+server: string, };
+
+export type MonitorInfo = { index: number, name: string, width: number, height: number, primary: boolean, };
+
+export type Capture = { 
+/**
+ * `data:image/png;base64,...`
+ */
+data_url: string, width: number, height: number, };
+
+export type Locale = "zh-CN" | "en";

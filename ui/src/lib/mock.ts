@@ -1,18 +1,7 @@
 // In-memory backend for `npm run dev` in a plain browser (no Tauri). Demo data only; it
 // mimics the command contract closely enough to look at every screen.
-import type {
-  CommentRow,
-  Conflict,
-  Status,
-  SyncStatus,
-  Ticket,
-  TicketDraft,
-  TicketFilter,
-  TicketPatch,
-  TicketRow,
-  UserPublic,
-} from './bindings';
-import type { Directory } from './types';
+import type { CommentRow, Conflict, Status, SyncStatus, TicketDraft, TicketPatch, UserPublic } from './bindings';
+import type { Directory, Ticket, TicketFilter, TicketRow } from './types';
 import { setLocale } from './i18n/index.svelte';
 
 const listeners = new Map<string, Set<(p: unknown) => void>>();
@@ -306,6 +295,7 @@ export async function mockInvoke(cmd: string, a: Record<string, any>): Promise<u
       return { data_url: c.toDataURL('image/png'), width: 800, height: 500 };
     }
     case 'set_locale':
+    case 'ui_ready':
       return null;
     default:
       return fail('local', `mock: unknown command ${cmd}`);

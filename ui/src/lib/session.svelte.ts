@@ -1,7 +1,7 @@
 // App-wide reactive state: sync status, the signed-in user, the directory, the current view,
 // notices. Components read it; only this module and the screens that own an action write it.
 import type { SyncStatus, UserPublic } from './bindings';
-import type { Directory, Notice, Theme, View } from './types';
+import type { Directory, UiNotice, Theme, View } from './types';
 import { api } from './api';
 
 export type Route = { view: View } | { view: 'detail'; id: string; from: View };
@@ -10,7 +10,7 @@ export const session = $state<{
   status: SyncStatus | null;
   directory: Directory;
   route: Route;
-  notices: (Notice & { key: number })[];
+  notices: (UiNotice & { key: number })[];
   relogin: boolean;
   theme: Theme;
 }>({
@@ -75,7 +75,7 @@ export function openTicket(id: string) {
 }
 
 let noticeKey = 0;
-export function pushNotice(n: Notice) {
+export function pushNotice(n: UiNotice) {
   const key = ++noticeKey;
   session.notices = [...session.notices, { ...n, key }];
   if (n.kind !== 'escalation') setTimeout(() => dismissNotice(key), 8000);
@@ -90,4 +90,14 @@ export async function loadDirectory() {
   } catch {
     /* offline before first sync: the forms fall back to codes */
   }
+}
+
+let readySent = false;
+/** Tells the shell, once per run, that the first screen is on screen (cold-start benchmark). */
+export function markReady(rows: number) {
+  if (readySent) return;
+  readySent = true;
+  api.uiReady(rows).catch(() => {
+    /* an older shell without the command: nothing to measure */
+  });
 }

@@ -1,8 +1,8 @@
 // Test fixtures and a fully mocked `api` object (every command a vi.fn).
 import { vi, type Mock } from 'vitest';
 import type { Api } from '../lib/api';
-import type { SyncStatus, Ticket, TicketRow, UserPublic } from '../lib/bindings';
-import type { Directory } from '../lib/types';
+import type { SyncStatus, UserPublic } from '../lib/bindings';
+import type { Directory, Ticket, TicketRow } from '../lib/types';
 
 export const nurse: UserPublic = { id: 'u-nurse', username: 'nurse.zhang', display_name: '张护士', role: 'reporter', campus: 'main', department: 'main-ivf' };
 export const engineer: UserPublic = { id: 'u-eng', username: 'eng.li', display_name: '李工', role: 'engineer', campus: null, department: null };
@@ -59,6 +59,7 @@ export function mockApi(): MockedApi {
     monitors: vi.fn(async () => [{ index: 0, name: 'A', width: 100, height: 100, primary: true }]),
     captureScreen: vi.fn(),
     setLocale: vi.fn(async () => null),
+    uiReady: vi.fn(async () => null),
     onStatus: vi.fn(async () => () => {}),
     onNotice: vi.fn(async () => () => {}),
     onOpenTicket: vi.fn(async () => () => {}),
