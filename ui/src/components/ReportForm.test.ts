@@ -176,4 +176,17 @@ describe('report form', () => {
     expect(m.captureScreen).toHaveBeenCalledWith(1);
     expect(await screen.findByTestId('editor')).toBeInTheDocument();
   });
+
+  it('takes images pasted from the clipboard and dropped on the zone', async () => {
+    render(ReportForm);
+    const file = () => new File([encodePng(image()) as BlobPart], 'p.png', { type: 'image/png' });
+    await fireEvent.paste(window, { clipboardData: { files: [], items: [{ kind: 'file', type: 'image/png', getAsFile: file }] } });
+    expect(await screen.findByTestId('editor')).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('editor-done'));
+    await waitFor(() => expect(screen.queryByTestId('editor')).not.toBeInTheDocument());
+    await fireEvent.drop(screen.getByTestId('report-drop'), { dataTransfer: { files: [file()] } });
+    expect(await screen.findByTestId('editor')).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('editor-done'));
+    await waitFor(() => expect(screen.getAllByRole('img')).toHaveLength(2));
+  });
 });
