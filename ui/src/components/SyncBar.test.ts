@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Conflict } from '../lib/bindings';
 import { api } from '../lib/api';
 import { session } from '../lib/session.svelte';
-import { mockApi, nurse, status, type MockedApi } from '../test/fixtures';
+import { mockApi, nurse, status, ticket, type MockedApi } from '../test/fixtures';
 import { setSession } from '../test/session-fixture';
 import SyncBar from './SyncBar.svelte';
 
@@ -58,6 +58,7 @@ describe('sync bar', () => {
     setSession(nurse, { conflicts: 2 });
     const other: Conflict = { ...conflict, op: { ...conflict.op, op_id: 'op-8' }, message: 'forbidden here' };
     m.conflicts.mockResolvedValueOnce([conflict, other]).mockResolvedValueOnce([other]).mockResolvedValueOnce([]);
+    m.ticket.mockResolvedValue({ ticket: ticket(3, { number: 'R-2026-00003', title: '打印机卡纸' }), comments: [], pending_ops: 0, conflicts: [] });
     render(SyncBar);
     await fireEvent.click(screen.getByTestId('conflicts-open'));
     const panel = await screen.findByTestId('conflicts-panel');
@@ -65,6 +66,8 @@ describe('sync bar', () => {
     expect(items).toHaveLength(2);
     expect(items[0]).toHaveTextContent('变更状态');
     expect(items[0]).toHaveTextContent('ticket is already closed');
+    expect(m.ticket).toHaveBeenCalledWith('t-3');
+    await waitFor(() => expect(items[0]).toHaveTextContent('R-2026-00003 打印机卡纸'));
     await fireEvent.click(within(items[0]).getByTestId('conflict-retry'));
     await waitFor(() => expect(m.conflictRetry).toHaveBeenCalledWith('op-7'));
     await waitFor(() => expect(within(panel).getAllByTestId('conflict')).toHaveLength(1));
