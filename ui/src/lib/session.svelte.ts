@@ -1,0 +1,103 @@
+// App-wide reactive state: sync status, the signed-in user, the directory, the current view,
+// notices. Components read it; only this module and the screens that own an action write it.
+import type { SyncStatus, UserPublic } from './bindings';
+import type { Directory, UiNotice, Theme, View } from './types';
+import { api } from './api';
+
+export type Route = { view: View } | { view: 'detail'; id: string; from: View };
+
+export const session = $state<{
+  status: SyncStatus | null;
+  directory: Directory;
+  route: Route;
+  notices: (UiNotice & { key: number })[];
+  relogin: boolean;
+  theme: Theme;
+}>({
+  status: null,
+  directory: { campuses: [], departments: [], users: [] },
+  route: { view: 'report' },
+  notices: [],
+  relogin: false,
+  theme: readTheme(),
+});
+
+function readTheme(): Theme {
+  const v = typeof localStorage !== 'undefined' ? localStorage.getItem('rounds.theme') : null;
+  return v === 'light' || v === 'dark' ? v : 'system';
+}
+
+export function setTheme(theme: Theme) {
+  session.theme = theme;
+  try {
+    localStorage.setItem('rounds.theme', theme);
+  } catch {
+    /* ignore */
+  }
+  applyTheme();
+}
+
+export function applyTheme() {
+  if (typeof document === 'undefined') return;
+  const root = document.documentElement;
+  if (session.theme === 'system') root.removeAttribute('data-theme');
+  else root.setAttribute('data-theme', session.theme);
+}
+
+export function me(): UserPublic | null {
+  return session.status?.user ?? null;
+}
+
+export function isStaff(u: UserPublic | null = me()): boolean {
+  return !!u && u.role !== 'reporter';
+}
+
+export function userName(id: string | null | undefined): string {
+  if (!id) return '';
+  return session.directory.users.find((u) => u.id === id)?.display_name ?? id.slice(0, 8);
+}
+export function campusName(code: string | null | undefined): string {
+  if (!code) return '';
+  return session.directory.campuses.find((c) => c.code === code)?.name ?? code;
+}
+export function departmentName(code: string | null | undefined): string {
+  if (!code) return '';
+  return session.directory.departments.find((d) => d.code === code)?.name ?? code;
+}
+
+export function navigate(route: Route) {
+  session.route = route;
+}
+
+export function openTicket(id: string) {
+  const from = session.route.view === 'detail' ? (session.route as { from: View }).from : (session.route.view as View);
+  session.route = { view: 'detail', id, from };
+}
+
+let noticeKey = 0;
+export function pushNotice(n: UiNotice) {
+  const key = ++noticeKey;
+  session.notices = [...session.notices, { ...n, key }];
+  if (n.kind !== 'escalation') setTimeout(() => dismissNotice(key), 8000);
+}
+export function dismissNotice(key: number) {
+  session.notices = session.notices.filter((n) => n.key !== key);
+}
+
+export async function loadDirectory() {
+  try {
+    session.directory = await api.directory();
+  } catch {
+    /* offline before first sync: the forms fall back to codes */
+  }
+}
+
+let readySent = false;
+/** Tells the shell, once per run, that the first screen is on screen (cold-start benchmark). */
+export function markReady(rows: number) {
+  if (readySent) return;
+  readySent = true;
+  api.uiReady(rows).catch(() => {
+    /* an older shell without the command: nothing to measure */
+  });
+}
