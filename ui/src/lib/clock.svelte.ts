@@ -3,5 +3,7 @@ export const clock = $state({ now: Date.now() });
 let timer: ReturnType<typeof setInterval> | null = null;
 export function startClock() {
   if (timer) return;
-  timer = setInterval(() => (clock.now = Date.now()), 30_000);
+  timer = setInterval(() => {
+    clock.now = Date.now();
+  }, 30_000);
 }
