@@ -6,6 +6,7 @@ fn rounds_desktop_commands() -> &'static [&'static str] {
         "login",
         "logout",
         "directory",
+        "ticket_page",
         "ticket",
         "ticket_actions",
         "ticket_create",

@@ -8,7 +8,7 @@ use rounds_app::credentials::TokenStoreKind;
 use rounds_app::{AppError, AppErrorCode, Directory, SyncStatus, TicketActions};
 use rounds_core::merge::TicketPatch;
 use rounds_core::model::{Comment, Status, Ticket, TicketDraft, UserPublic};
-use rounds_store::{Conflict, TicketView};
+use rounds_store::{Conflict, TicketFilter, TicketPage, TicketView};
 use serde::Serialize;
 use tauri::{Manager, Runtime, State};
 use ts_rs::TS;
@@ -30,6 +30,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         login,
         logout,
         directory,
+        ticket_page,
         ticket,
         ticket_actions,
         ticket_create,
@@ -97,6 +98,11 @@ async fn logout(shell: State<'_, Shell>) -> Res<()> {
 #[tauri::command]
 async fn directory(shell: State<'_, Shell>) -> Res<Directory> {
     shell.app.directory().await
+}
+
+#[tauri::command]
+async fn ticket_page(shell: State<'_, Shell>, filter: TicketFilter) -> Res<TicketPage> {
+    shell.app.ticket_page(filter).await
 }
 
 #[tauri::command]

@@ -108,13 +108,19 @@ pub fn word(l: Locale, n: &Notice) -> (String, String) {
 fn escalation_detail(l: Locale, d: &str) -> String {
     let mut parts = d.split(':');
     let (target, percent) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if percent == "0" {
+        return match l {
+            Locale::ZhCn => "一级/二级故障：已呼叫值班工程师，请立即处理".to_owned(),
+            Locale::En => "Level 1/2 fault: the on-call engineer is paged, act now".to_owned(),
+        };
+    }
     match (l, target) {
         (Locale::ZhCn, "response") => format!("响应时限已用 {percent}%"),
         (Locale::ZhCn, "resolution") => format!("解决时限已用 {percent}%"),
-        (Locale::ZhCn, _) => "一级/二级故障：请立即处理".to_owned(),
+        (Locale::ZhCn, _) => "请立即处理".to_owned(),
         (Locale::En, "response") => format!("{percent}% of the response time used"),
         (Locale::En, "resolution") => format!("{percent}% of the resolution time used"),
-        (Locale::En, _) => "Level 1/2 fault: act now".to_owned(),
+        (Locale::En, _) => "Act now".to_owned(),
     }
 }
 

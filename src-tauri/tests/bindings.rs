@@ -26,10 +26,14 @@ fn generated() -> String {
         Campus, Channel, Comment, Department, MaintenanceType, Role, Severity, Status, Ticket,
         TicketDraft, UserPublic, WorkType,
     };
+    use rounds_core::sla::{ChecklistKey, ChecklistStep, Escalation, SlaTargetKind, TicketSla};
     use rounds_core::wire::{Op, OpKind};
     use rounds_desktop::commands::ServerCheck;
     use rounds_desktop::{Capture, Locale, MonitorInfo, UiNotice};
-    use rounds_store::{AttachmentInfo, CommentRow, Conflict, TicketRow, TicketView};
+    use rounds_store::{
+        AttachmentInfo, CommentRow, Conflict, TicketFilter, TicketPage, TicketRow, TicketSort,
+        TicketView,
+    };
     export!(
         Severity,
         Status,
@@ -40,6 +44,11 @@ fn generated() -> String {
         Campus,
         Department,
         UserPublic,
+        SlaTargetKind,
+        Escalation,
+        ChecklistKey,
+        ChecklistStep,
+        TicketSla,
         Ticket,
         Comment,
         TicketDraft,
@@ -49,6 +58,9 @@ fn generated() -> String {
         CommentRow,
         TicketRow,
         TicketView,
+        TicketSort,
+        TicketFilter,
+        TicketPage,
         Conflict,
         AttachmentInfo,
         AppErrorCode,

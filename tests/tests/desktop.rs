@@ -144,9 +144,8 @@ impl Ui {
         let deadline = Instant::now() + WAIT;
         loop {
             let v = self.c.execute(js, vec![]).await.unwrap();
-            let truthy = !matches!(&v, Value::Null | Value::Bool(false))
-                && v != json!("")
-                && v != json!(0);
+            let truthy =
+                !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
             if truthy {
                 return v;
             }
@@ -232,8 +231,7 @@ async fn report_with_redacted_screenshot_then_follow_it() {
         "tauri:options".into(),
         json!({ "application": app.to_str().unwrap() }),
     );
-    let c = ClientBuilder::rustls()
-        .expect("a WebDriver client")
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
@@ -256,8 +254,8 @@ async fn report_with_redacted_screenshot_then_follow_it() {
     ui.find("report-title").await;
     // The first sync brings the directory (campus and department pickers).
     ui.until(
-        "the directory",
-        "return document.querySelectorAll(\"[data-testid='report-department'] option\").length > 1",
+        "the directory (names, not codes, in the pickers)",
+        "const s = document.querySelector(\"[data-testid='report-department']\"); return s && s.selectedIndex >= 0 && s.options[s.selectedIndex].text !== s.value",
     )
     .await;
     ui.fill("report-title", "HIS 护士站登录失败").await;
@@ -268,6 +266,37 @@ async fn report_with_redacted_screenshot_then_follow_it() {
     .await;
     ui.click("report-level-2").await;
     ui.shot("03-report").await;
+    // Something on the screen to capture and redact: a window with a (made-up) patient record,
+    // on a blue background, behind the app.
+    let record = tmp.path().join("record.png");
+    let made = Command::new("convert")
+        .args([
+            "-size",
+            "1280x800",
+            "xc:#1d4ed8",
+            "-fill",
+            "white",
+            "-font",
+            "Noto-Sans-CJK-SC",
+        ])
+        .args([
+            "-pointsize",
+            "48",
+            "-draw",
+            "text 300,420 '患者 王某某 住院号 2026-0118'",
+        ])
+        .arg(&record)
+        .status()
+        .unwrap();
+    assert!(made.success(), "ImageMagick could not draw the test record");
+    let _record_window = Proc(
+        Command::new("display")
+            .args(["-geometry", "+0+0"])
+            .arg(&record)
+            .spawn()
+            .unwrap(),
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     ui.click("capture-screen").await;
     ui.find("editor").await;
     ui.click("tool-redact").await;
@@ -315,7 +344,8 @@ async fn report_with_redacted_screenshot_then_follow_it() {
     let deadline = Instant::now() + WAIT;
     let ticket = loop {
         cli.run(&["sync"], "");
-        let list: Value = serde_json::from_str(&cli.run(&["list", "--json", "--limit", "500"], "")).unwrap();
+        let list: Value =
+            serde_json::from_str(&cli.run(&["list", "--json", "--limit", "500"], "")).unwrap();
         let found = list
             .as_array()
             .unwrap()
@@ -325,11 +355,17 @@ async fn report_with_redacted_screenshot_then_follow_it() {
         if let Some(t) = found {
             break t;
         }
-        assert!(Instant::now() < deadline, "the report never reached the server");
+        assert!(
+            Instant::now() < deadline,
+            "the report never reached the server"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert_eq!(ticket["severity"], 2);
-    assert_eq!(ticket["department"], "main-ivf");
+    assert_eq!(
+        ticket["department"], "main-ward",
+        "the reporter's own department by default"
+    );
     let number = ticket["number"].as_str().unwrap().to_owned();
     let id = ticket["id"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -355,28 +391,48 @@ async fn report_with_redacted_screenshot_then_follow_it() {
         .to_rgba8();
     let (w, h) = img.dimensions();
     assert!(w >= 640 && h >= 400, "a whole-screen capture, got {w}x{h}");
+    let at = |fx: f64, fy: f64| {
+        img.get_pixel((w as f64 * fx) as u32, (h as f64 * fy) as u32)
+            .0
+    };
     for fy in [0.35, 0.45, 0.55] {
         for fx in [0.35, 0.45, 0.55] {
-            let p = img.get_pixel((w as f64 * fx) as u32, (h as f64 * fy) as u32);
-            assert_eq!(p.0, [0, 0, 0, 255], "pixel at ({fx}, {fy}) is not redacted");
+            assert_eq!(
+                at(fx, fy),
+                [0, 0, 0, 255],
+                "pixel at ({fx}, {fy}) is not redacted"
+            );
         }
+    }
+    // Outside the box the capture is the screen as it was: the blue record window.
+    for (fx, fy) in [(0.1, 0.1), (0.9, 0.9), (0.1, 0.9)] {
+        let [r, g, b, a] = at(fx, fy);
+        assert!(
+            b > 150 && r < 100 && a == 255,
+            "pixel at ({fx}, {fy}) is {:?}, not the screen",
+            [r, g, b, a]
+        );
     }
 
     cli.run(&["transition", &number, "--to", "acknowledged"], "");
-    cli.run(&["comment", &number, "已收到，工程师正在远程排查。"], "");
+    cli.run(
+        &["comment", &number, "--body", "已收到，工程师正在远程排查。"],
+        "",
+    );
     cli.run(&["sync"], "");
 
     // ---- the reporter sees the new status and the reply -----------------------------------
     ui.click("nav-list").await;
     ui.find("ticket-row").await;
     ui.shot("06-list").await;
-    ui.c
-        .find(Locator::Css(&format!("[data-testid='ticket-row'][data-id='{id}']")))
-        .await
-        .expect("the ticket is in the reporter's list")
-        .click()
-        .await
-        .unwrap();
+    ui.c.find(Locator::Css(&format!(
+        "[data-testid='ticket-row'][data-id='{id}']"
+    )))
+    .await
+    .expect("the ticket is in the reporter's list")
+    .click()
+    .await
+    .unwrap();
     ui.find("ticket-detail").await;
     ui.until(
         "the acknowledged status",
@@ -408,7 +464,8 @@ async fn report_with_redacted_screenshot_then_follow_it() {
     server.stop();
     ui.click("nav-report").await;
     ui.fill("report-title", "病区打印机卡纸").await;
-    ui.fill("report-description", "护士站打印机卡纸，无法打印腕带。").await;
+    ui.fill("report-description", "护士站打印机卡纸，无法打印腕带。")
+        .await;
     ui.click("report-level-3").await;
     ui.click("report-submit").await;
     ui.find("report-saved").await;
@@ -445,7 +502,10 @@ async fn report_with_redacted_screenshot_then_follow_it() {
     let mut admin = server.api();
     admin.login("admin", "rounds-admin-2026").await;
     let (code, body) = admin
-        .get(&format!("/api/v1/tickets/{}", pending_row.as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/tickets/{}",
+            pending_row.as_str().unwrap()
+        ))
         .await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["title"], "病区打印机卡纸");

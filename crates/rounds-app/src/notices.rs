@@ -68,6 +68,17 @@ pub fn notice_for(
                 ..of(NoticeKind::Comment, t)
             })
         }
+        (Entity::Ticket(t), EventKind::TicketEscalated) => {
+            if !me.role.is_staff() {
+                return None;
+            }
+            // `target:percent:step`, worded by the shell; percent 0 is the page at creation.
+            let last = t.sla.as_ref().and_then(|s| s.escalations.last());
+            Some(Notice {
+                detail: last.map(|e| format!("{}:{}:{}", e.target.as_str(), e.percent, e.step)),
+                ..of(NoticeKind::Escalation, t)
+            })
+        }
         (Entity::Ticket(t), _) => {
             let was_assigned = before.is_some_and(|b| b.assignee == Some(me.id));
             if t.assignee == Some(me.id) && !was_assigned {

@@ -80,6 +80,7 @@ fn changes(g: rounds_fixtures::GenTicket, i: usize, seq: &mut i64) -> Result<Vec
         acknowledged_at: None,
         resolved_at: None,
         closed_at: None,
+        sla: None,
     }));
     for (j, c) in g.comments.into_iter().enumerate() {
         push(Entity::Comment(Comment {

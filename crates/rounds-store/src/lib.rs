@@ -118,7 +118,7 @@ pub struct TicketRow {
 }
 
 /// One page of a ticket list: the rows asked for and how many match in all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TicketPage {
     /// Tickets matching the filter, ignoring `offset` and `limit`.
     pub total: usize,
@@ -126,7 +126,7 @@ pub struct TicketPage {
 }
 
 /// The order of a ticket list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketSort {
     /// Newest created first.
@@ -192,7 +192,7 @@ pub struct SyncCursor {
 }
 
 /// Filters of [`Store::ticket_page`] and [`Store::tickets`]; `None` means any.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct TicketFilter {
     pub status: Option<Vec<Status>>,

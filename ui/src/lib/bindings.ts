@@ -28,6 +28,57 @@ export type UserPublic = { id: string, username: string, display_name: string, r
  */
 campus: string | null, department: string | null, };
 
+export type SlaTargetKind = "response" | "resolution";
+
+export type Escalation = { target: SlaTargetKind, percent: number, step: number, 
+/**
+ * When it was carried out (after a server stop, later than `due`).
+ */
+at: string, 
+/**
+ * When it was due.
+ */
+due: string, 
+/**
+ * The users notified.
+ */
+notified: Array<string>, };
+
+export type ChecklistKey = "acknowledge" | "assess_scope" | "inform_it" | "restore_service" | "root_cause_report";
+
+export type ChecklistStep = { key: ChecklistKey, done_at: string | null, done_by: string | null, due: string | null, };
+
+export type TicketSla = { 
+/**
+ * `None` only while the clock is paused and the due time is not known yet.
+ */
+response_due: string | null, resolution_due: string | null, response_breached: boolean, resolution_breached: boolean, 
+/**
+ * `Some(true/false)` once the response clock stopped; `None` while it runs.
+ */
+response_met: boolean | null, resolution_met: boolean | null, responded_at: string | null, 
+/**
+ * In `pending`: the clocks do not run.
+ */
+paused: boolean, 
+/**
+ * Counted seconds of the resolution target so far (business seconds on the business
+ * clock, real seconds on 24x7), pauses excluded.
+ */
+business_seconds: number, 
+/**
+ * Counted seconds of the response target so far.
+ */
+response_seconds: number, 
+/**
+ * Every escalation so far, oldest first. Each (target, percent) appears at most once.
+ */
+escalations: Array<Escalation>, 
+/**
+ * The emergency checklist, for levels 1 and 2.
+ */
+checklist: Array<ChecklistStep> | null, };
+
 export type Ticket = { 
 /**
  * UUIDv7 made by whoever created the ticket, possibly offline.
@@ -41,7 +92,12 @@ number: string | null, title: string, description: string, campus: string, depar
 /**
  * SHA-256 hex digests of attached files, sorted (a grow-only set; see [`crate::merge`]).
  */
-attachments: Array<string>, created_at: string, updated_at: string, acknowledged_at: string | null, resolved_at: string | null, closed_at: string | null, };
+attachments: Array<string>, created_at: string, updated_at: string, acknowledged_at: string | null, resolved_at: string | null, closed_at: string | null, 
+/**
+ * The SLA clocks, escalations and emergency checklist, computed by the server on every
+ * write; clients keep it as received and never compute it (and no patch can set it).
+ */
+sla?: TicketSla | null, };
 
 export type Comment = { id: string, ticket_id: string, author: string, body: string, 
 /**
@@ -92,9 +148,41 @@ pending: boolean,
 /**
  * Changes to it were refused by the server.
  */
-conflict: boolean, };
+conflict: boolean, 
+/**
+ * With a search query: an excerpt of the best matching field, every match wrapped in
+ * [`rounds_core::query::MARK_START`] and [`rounds_core::query::MARK_END`]
+ * (U+E000, U+E001), so a UI can highlight without parsing HTML. Plain text otherwise.
+ */
+snippet?: string | null, };
 
 export type TicketView = { ticket: Ticket, comments: Array<CommentRow>, pending_ops: number, conflicts: Array<Conflict>, };
+
+export type TicketSort = "newest" | "oldest" | "updated" | "relevance" | "triage";
+
+export type TicketFilter = { status: Array<Status> | null, severity: Array<number> | null, campus: string | null, department: string | null, assignee: string | null, 
+/**
+ * Only tickets nobody is assigned to.
+ */
+unassigned: boolean, 
+/**
+ * Only tickets this user reported.
+ */
+reporter: string | null, 
+/**
+ * A search query, as [`rounds_core::query`] defines it.
+ */
+q: string | null, sort: TicketSort, 
+/**
+ * Rows to skip (for a virtualised list).
+ */
+offset: number, limit: number | null, };
+
+export type TicketPage = { 
+/**
+ * Tickets matching the filter, ignoring `offset` and `limit`.
+ */
+total: number, rows: Array<TicketRow>, };
 
 export type Conflict = { op: Op, code: string, message: string, at: string, };
 

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -17,7 +18,7 @@ use super::{
 
 /// Which of a ticket's two targets an escalation concerns.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema, TS,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum SlaTargetKind {
@@ -52,7 +53,7 @@ pub const LADDER: [(u8, u8, Fraction); 3] = [
 
 /// One escalation that happened. `percent == 0` and `step == 0` is the page of the on-call
 /// engineer when a level 1 or 2 ticket is created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct Escalation {
     pub target: SlaTargetKind,
     pub percent: u8,
@@ -66,7 +67,7 @@ pub struct Escalation {
 }
 
 /// The steps of the emergency checklist of a level 1 or 2 ticket, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ChecklistKey {
     Acknowledge,
@@ -101,7 +102,7 @@ impl ChecklistKey {
 }
 
 /// One step of the emergency checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct ChecklistStep {
     pub key: ChecklistKey,
     pub done_at: Option<DateTime<Utc>>,
@@ -110,7 +111,7 @@ pub struct ChecklistStep {
 }
 
 /// The server-computed SLA state of a ticket, as stored with it and sent to clients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 pub struct TicketSla {
     /// `None` only while the clock is paused and the due time is not known yet.
     pub response_due: Option<DateTime<Utc>>,
