@@ -211,7 +211,7 @@ pub struct Ticket {
     /// The SLA clocks, escalations and emergency checklist, computed by the server on every
     /// write; clients keep it as received and never compute it (and no patch can set it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sla: Option<crate::sla::TicketSla>,
+    pub sla: Option<Box<crate::sla::TicketSla>>,
 }
 
 /// A public reply or an internal note. Comments only append; they are never edited.

@@ -161,7 +161,7 @@ pub fn prepare(
         &times,
         ticket.status == Status::Pending,
         now,
-        ticket.sla.as_ref(),
+        ticket.sla.as_deref(),
     )
     .map_err(sla_err)?;
     let mut page = false;
@@ -185,7 +185,7 @@ pub fn prepare(
     let pending =
         sla::pending_escalations(&settings.policy, &settings.calendar, level, &times, &record)
             .map_err(sla_err)?;
-    ticket.sla = Some(record);
+    ticket.sla = Some(Box::new(record));
     Ok(SlaWrite {
         ticket_id: ticket.id,
         history,
