@@ -312,8 +312,14 @@ async fn a_sync_killed_at_random_points_loses_and_repeats_nothing() {
             Err(_) => {
                 child.start_kill().unwrap(); // SIGKILL
                 let status = child.wait().await.unwrap();
-                assert_eq!(status.code(), None, "killed by a signal");
-                "SIGKILL".to_owned()
+                // The sync may exit on its own between the timeout and the kill.
+                match status.code() {
+                    None => "SIGKILL".to_owned(),
+                    Some(code) => {
+                        assert_eq!(code, 0, "a sync that was not killed must succeed");
+                        format!("finished first ({status})")
+                    }
+                }
             }
         };
         let after = outbox_len(prof);

@@ -320,6 +320,16 @@ async fn the_openapi_document_covers_every_route() {
         ("/api/v1/sync/push", "post"),
         ("/api/v1/sync/pull", "get"),
         ("/api/v1/events", "get"),
+        ("/api/v1/tickets/{id}/checklist/{step}", "post"),
+        ("/api/v1/oncall/shifts", "get"),
+        ("/api/v1/oncall/shifts", "post"),
+        ("/api/v1/oncall/shifts/{id}", "delete"),
+        ("/api/v1/oncall/import", "post"),
+        ("/api/v1/oncall/now", "get"),
+        ("/api/v1/alerts/endpoints", "get"),
+        ("/api/v1/alerts/endpoints", "post"),
+        ("/api/v1/alerts/endpoints/{id}", "delete"),
+        ("/api/v1/alerts/deliveries", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -30,6 +30,11 @@ const TICKETS: usize = 1_000;
 /// The server is down for these steps (six hours mid-week).
 const DOWN: std::ops::Range<i64> = 504..540;
 
+/// (ticket, target, percent) -> (due, fired at).
+type Points = BTreeMap<(Uuid, &'static str, u8), (DateTime<Utc>, DateTime<Utc>)>;
+/// One op of a step: ticket index, transition, reassignment, reason; all `None` is a create.
+type StepOp = (usize, Option<Status>, Option<Uuid>, Option<String>);
+
 struct Model {
     id: Uuid,
     level: u8,
@@ -113,7 +118,7 @@ async fn a_week_of_a_thousand_tickets_escalates_each_point_exactly_once() {
         } else {
             0
         };
-        let mut batch: Vec<(usize, Option<Status>, Option<Uuid>, Option<String>)> = Vec::new();
+        let mut batch: Vec<StepOp> = Vec::new();
         for _ in 0..creates {
             if tickets.len() >= TICKETS {
                 break;
@@ -231,7 +236,7 @@ async fn a_week_of_a_thousand_tickets_escalates_each_point_exactly_once() {
             .map(|(_, s)| *s)
             .unwrap()
     };
-    let mut expected: BTreeMap<(Uuid, &str, u8), (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
+    let mut expected: Points = BTreeMap::new();
     for m in &tickets {
         if m.level <= 2 {
             expected.insert((m.id, "response", 0), (m.opened, m.opened));
@@ -278,7 +283,7 @@ async fn a_week_of_a_thousand_tickets_escalates_each_point_exactly_once() {
         })
         .await
         .unwrap();
-    let mut got: BTreeMap<(Uuid, &str, u8), (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
+    let mut got: Points = BTreeMap::new();
     let mut total = 0;
     for t in &got_tickets {
         for e in &t.sla.as_ref().unwrap().escalations {

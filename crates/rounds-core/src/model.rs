@@ -214,7 +214,7 @@ pub struct Ticket {
     /// write; clients keep it as received and never compute it (and no patch can set it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
-    pub sla: Option<crate::sla::TicketSla>,
+    pub sla: Option<Box<crate::sla::TicketSla>>,
 }
 
 /// A public reply or an internal note. Comments only append; they are never edited.

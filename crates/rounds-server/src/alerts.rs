@@ -232,16 +232,23 @@ pub fn markdown(a: &Alert) -> String {
     )
 }
 
-/// The request to send: URL, body and extra headers.
+/// An outgoing request: URL, body and extra headers.
+pub struct Outgoing {
+    pub url: String,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// The request to send for an alert.
 pub fn render(
     kind: EndpointKind,
     url: &str,
     secret: Option<&str>,
     alert_json: &str,
     now: DateTime<Utc>,
-) -> Result<(String, String, Vec<(&'static str, String)>), String> {
+) -> Result<Outgoing, String> {
     let alert: Alert = serde_json::from_str(alert_json).map_err(|e| e.to_string())?;
-    Ok(match kind {
+    let (url, body, headers) = match kind {
         EndpointKind::Wecom => (
             url.to_owned(),
             serde_json::json!({"msgtype": "markdown", "markdown": {"content": markdown(&alert)}})
@@ -274,7 +281,8 @@ pub fn render(
                 .unwrap_or_default();
             (url.to_owned(), alert_json.to_owned(), headers)
         }
-    })
+    };
+    Ok(Outgoing { url, body, headers })
 }
 
 /// Seconds to wait before attempt `attempts + 1`.
@@ -373,7 +381,8 @@ pub async fn run_worker(state: AppState, poll: std::time::Duration) {
 }
 
 async fn send(http: &reqwest::Client, d: &Due, now: DateTime<Utc>) -> Result<(), String> {
-    let (url, body, headers) = render(d.kind, &d.url, d.secret.as_deref(), &d.body, now)?;
+    let Outgoing { url, body, headers } =
+        render(d.kind, &d.url, d.secret.as_deref(), &d.body, now)?;
     let mut req = http
         .post(&url)
         .header("content-type", "application/json")

@@ -161,7 +161,7 @@ pub fn prepare(
         &times,
         ticket.status == Status::Pending,
         now,
-        ticket.sla.as_ref(),
+        ticket.sla.as_deref(),
     )
     .map_err(sla_err)?;
     let mut page = false;
@@ -185,7 +185,7 @@ pub fn prepare(
     let pending =
         sla::pending_escalations(&settings.policy, &settings.calendar, level, &times, &record)
             .map_err(sla_err)?;
-    ticket.sla = Some(record);
+    ticket.sla = Some(Box::new(record));
     Ok(SlaWrite {
         ticket_id: ticket.id,
         history,
@@ -425,12 +425,16 @@ pub async fn run_worker(state: crate::AppState, poll: std::time::Duration) {
             if next <= now {
                 let s = settings.clone();
                 match state.db.write(move |tx| fire_due(tx, &s, now, 200)).await {
-                    Ok(n) => tracing::info!(fired = n, "SLA escalations"),
+                    Ok(n) => {
+                        tracing::info!(fired = n, "SLA escalations");
+                        continue;
+                    }
+                    // Retried after `poll`, not in a tight loop.
                     Err(e) => tracing::warn!(error = %e.message, "firing SLA timers"),
                 }
-                continue;
+            } else {
+                wait = (next - now).to_std().unwrap_or_default().min(poll);
             }
-            wait = (next - now).to_std().unwrap_or_default().min(poll);
         }
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
