@@ -84,7 +84,7 @@ fn changes(g: rounds_fixtures::GenTicket, i: usize, seq: &mut i64) -> Result<Vec
     }));
     for (j, c) in g.comments.into_iter().enumerate() {
         push(Entity::Comment(Comment {
-            id: Uuid::from_u128((0x0100_0000_0000 + i as u128) << 8 | j as u128),
+            id: Uuid::from_u128(((0x0100_0000_0000 + i as u128) << 8) | j as u128),
             ticket_id: id,
             author: reporter,
             body: c.body,

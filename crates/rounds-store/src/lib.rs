@@ -38,8 +38,10 @@ use uuid::Uuid;
 mod search;
 
 /// The cache's migrations, in order, each with what must run after its SQL in the same
-/// transaction (work SQL alone cannot do).
-const MIGRATIONS: &[(&str, Option<fn(&Transaction<'_>) -> Result<()>>)] = &[
+/// transaction (work SQL alone cannot do: tokens are made in Rust).
+type AfterMigration = fn(&Transaction<'_>) -> Result<()>;
+
+const MIGRATIONS: &[(&str, Option<AfterMigration>)] = &[
     (include_str!("../migrations/0001_init.sql"), None),
     // Caches from before search get their tickets indexed as they upgrade.
     (

@@ -20,27 +20,16 @@ fn t0() -> DateTime<Utc> {
     "2026-11-27T08:00:00Z".parse().unwrap()
 }
 
+/// A user; reporters belong to 生殖医学中心 on the main campus.
 fn user(role: Role) -> UserPublic {
+    let reporter = role == Role::Reporter;
     UserPublic {
         id: Uuid::now_v7(),
         username: format!("{role}"),
         display_name: "测试".into(),
         role,
-        campus: None,
-        department: (role == Role::Reporter).then(|| "main-ivf".into()),
-    }
-    .with_campus()
-}
-
-trait WithCampus {
-    fn with_campus(self) -> Self;
-}
-impl WithCampus for UserPublic {
-    fn with_campus(mut self) -> Self {
-        if self.department.is_some() {
-            self.campus = Some("main".into());
-        }
-        self
+        campus: reporter.then(|| "main".into()),
+        department: reporter.then(|| "main-ivf".into()),
     }
 }
 
