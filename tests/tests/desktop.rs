@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 
 const REPORTER: (&str, &str) = ("nurse.zhang", "rounds-demo-2026");
 const ENGINEER: (&str, &str) = ("eng.chen", "rounds-demo-2026");
+const DISPATCHER: (&str, &str) = ("dispatch.wang", "rounds-demo-2026");
 const WAIT: Duration = Duration::from_secs(30);
 
 fn repo() -> PathBuf {
@@ -444,6 +445,11 @@ async fn report_with_redacted_screenshot_then_follow_it() {
         "return [...document.querySelectorAll(\"[data-testid='timeline-comment']\")].some(e => e.textContent.includes('正在远程排查'))",
     )
     .await;
+    ui.until(
+        "the screenshot's thumbnail",
+        "return !!document.querySelector(\"[data-testid='ticket-detail'] .thumb img\")",
+    )
+    .await;
     ui.shot("07-detail").await;
 
     // A notification went out on D-Bus for the status change or the reply.
@@ -518,6 +524,71 @@ async fn report_with_redacted_screenshot_then_follow_it() {
     ui.click("nav-list").await;
     ui.find("ticket-row").await;
     ui.shot("10-list-en").await;
+
+    // ---- a level-1 fault pages at once: the dispatcher's desktop raises a notification ----
+    ui.click("nav-settings").await;
+    let select = ui.find("locale-select").await;
+    select.select_by_value("zh-CN").await.unwrap();
+    ui.click("sign-out").await;
+    ui.fill("username", DISPATCHER.0).await;
+    ui.fill("password", DISPATCHER.1).await;
+    ui.click("login-submit").await;
+    ui.find("nav-triage").await;
+    let id = cli
+        .run(
+            &[
+                "new",
+                "--title",
+                "全院 HIS 无法登录",
+                "--severity",
+                "1",
+                "--campus",
+                "main",
+                "--department",
+                "main-ward",
+                "--description",
+                "所有护士站 HIS 登录超时。",
+            ],
+            "",
+        )
+        .trim()
+        .to_owned();
+    cli.run(&["sync"], "");
+    let shown: Value = serde_json::from_str(&cli.run(&["show", &id, "--json"], "")).unwrap();
+    let t = shown.get("ticket").unwrap_or(&shown);
+    let urgent = t["number"]
+        .as_str()
+        .expect("numbered by the server")
+        .to_owned();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let log = std::fs::read_to_string(&notes).unwrap_or_default();
+        if log.contains(&format!("工单升级：{urgent}")) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no escalation notification for {urgent} on D-Bus; dbus-monitor saw:\n{log}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The banner is in the window too, and the triage queue has it first.
+    ui.find("notice-banner").await;
+    ui.click("nav-triage").await;
+    ui.until(
+        "the level-1 ticket at the top of the triage queue",
+        &format!(
+            "const r = document.querySelector(\"[data-testid='triage-row']\"); return r && r.dataset.id === '{id}'"
+        ),
+    )
+    .await;
+    // After the first sync as the dispatcher the rows name campuses rather than codes.
+    ui.until(
+        "the directory in the triage queue",
+        "const r = document.querySelector(\"[data-testid='triage-row']\"); return r && r.textContent.includes('本部院区')",
+    )
+    .await;
+    ui.shot("11-triage-escalation").await;
 
     ui.c.close().await.unwrap();
     drop(server);

@@ -68,23 +68,43 @@ async fn sync_loop(app: Arc<App>, interval: Duration) {
 async fn event_loop(app: Arc<App>) {
     let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(60));
     let mut last_id = None;
+    let mut session = app.session_changes();
     loop {
+        session.borrow_and_update();
         if let Ok(client) = app.client().await
             && let Ok(mut stream) = rounds_sync::subscribe(&client, last_id).await
         {
             backoff.reset();
-            while let Some(item) = stream.next().await {
-                match item {
-                    Ok(ev) => {
-                        last_id = Some(ev.id);
-                        app.observe(&ev).await;
-                        app.kick();
+            loop {
+                tokio::select! {
+                    item = stream.next() => match item {
+                        Some(Ok(ev)) => {
+                            last_id = Some(ev.id);
+                            app.observe(&ev).await;
+                            app.kick();
+                        }
+                        _ => break,
+                    },
+                    // Another sign-in or a sign-out: the stream belongs to the old session
+                    // and sees what that user may see, so it must not go on.
+                    _ = session.changed() => {
+                        last_id = None;
+                        backoff.reset();
+                        break;
                     }
-                    Err(_) => break,
                 }
+            }
+            if session.has_changed().unwrap_or(false) {
+                continue;
             }
         }
         let delay = backoff.next_random_delay();
-        tokio::time::sleep(delay).await;
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = session.changed() => {
+                last_id = None;
+                backoff.reset();
+            }
+        }
     }
 }

@@ -242,6 +242,8 @@ pub struct App {
     /// Wakes the background task (a local change to push, a server event to pull).
     kick: tokio::sync::Notify,
     notices: tokio::sync::broadcast::Sender<notices::Notice>,
+    /// Bumped at every sign-in and sign-out, so the event stream reconnects as the new user.
+    session: tokio::sync::watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for App {
@@ -269,6 +271,7 @@ impl App {
             sync_lock: tokio::sync::Mutex::new(()),
             kick: tokio::sync::Notify::new(),
             notices: tokio::sync::broadcast::channel(64).0,
+            session: tokio::sync::watch::channel(0).0,
         }))
     }
 
@@ -391,6 +394,7 @@ impl App {
             rt.unauthorized = false;
             rt.online = Some(true);
         }
+        self.session_changed();
         self.kick.notify_one();
         Ok(user)
     }
@@ -407,6 +411,7 @@ impl App {
         tokio::task::spawn_blocking(move || store.clear())
             .await
             .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))??;
+        self.session_changed();
         Ok(())
     }
 
@@ -710,6 +715,14 @@ impl App {
             // No receiver is not an error: the desktop may be starting or closing.
             let _ = self.notices.send(n);
         }
+    }
+
+    pub(crate) fn session_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.session.subscribe()
+    }
+
+    fn session_changed(&self) {
+        self.session.send_modify(|n| *n += 1);
     }
 
     /// Wakes the background task.

@@ -124,8 +124,9 @@ describe('ticket detail', () => {
           severity: 1,
           sla: {
             response_due: due, resolution_due: new Date(Date.now() + 3600_000).toISOString(), response_breached: true,
-            resolution_breached: false, responded_at: null, paused: false, business_seconds: 0,
-            escalations: [{ target: 'response', percent: 50, step: 1, at: '2026-11-27T08:07:00Z', notified: [engineer.id] }],
+            resolution_breached: false, response_met: null, resolution_met: null, responded_at: null, paused: false,
+            business_seconds: 0, response_seconds: 0,
+            escalations: [{ target: 'response', percent: 50, step: 1, at: '2026-11-27T08:07:00Z', due: '2026-11-27T08:07:00Z', notified: [engineer.id] }],
             checklist: [
               { key: 'acknowledge', done_at: '2026-11-27T08:10:00Z', done_by: engineer.id, due: null },
               { key: 'inform_it', done_at: null, done_by: null, due: null },

@@ -77,11 +77,14 @@ for (let i = 0; i < 2000; i++) {
             response_breached: i % 7 < 3,
             resolution_breached: false,
             responded_at: null,
+            response_met: null,
+            resolution_met: null,
             paused: status === 'pending',
             business_seconds: 600,
+            response_seconds: 600,
             escalations:
               severity <= 2
-                ? [{ target: 'response', percent: 50, step: 1, at: created, notified: ['u-disp'] }]
+                ? [{ target: 'response', percent: 50, step: 1, at: created, due: created, notified: ['u-disp'] }]
                 : [],
             checklist:
               severity <= 2

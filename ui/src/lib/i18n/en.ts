@@ -228,6 +228,7 @@ export const en: Messages = {
   'detail.event_acknowledged': 'Ticket acknowledged',
   'detail.event_resolved': 'Ticket resolved',
   'detail.event_closed': 'Ticket closed',
+  'detail.event_page': 'On-call engineer paged (level 1/2 emergency process)',
   'detail.event_escalation': 'Escalation ({target} at {percent}%, step {step})',
   'detail.escalation_target.response': 'response target',
   'detail.escalation_target.resolution': 'resolution target',

@@ -227,6 +227,7 @@ export const zhCN = {
   'detail.event_acknowledged': '工单已响应',
   'detail.event_resolved': '工单已解决',
   'detail.event_closed': '工单已关闭',
+  'detail.event_page': '已呼叫值班工程师（一级/二级故障应急流程）',
   'detail.event_escalation': '升级通知（{target}达到 {percent}%，第 {step} 级）',
   'detail.escalation_target.response': '响应时限',
   'detail.escalation_target.resolution': '解决时限',
