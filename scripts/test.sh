@@ -26,7 +26,7 @@ scripts/with-session.sh cargo test --workspace --locked
 step "benchmark harness, quick mode"
 # The binary built above: `cargo run -p` would resolve features for one package alone and
 # rebuild half the dependency tree.
-./target/debug/rounds-bench --quick
+scripts/with-session.sh ./target/debug/rounds-bench --quick
 
 echo
 echo "all tests passed"

@@ -8,10 +8,15 @@
 //! - `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}` throughput, against `GET /healthz`;
 //! - the server's resident memory (VmRSS and its peak, VmHWM).
 //!
+//! Desktop section: cold start of `rounds-desktop` to its first rendered ticket list with
+//! 10,000 tickets cached, against an empty profile (needs a display: run it inside
+//! `scripts/with-session.sh`). `--desktop-only` runs that section alone.
+//!
 //! `--quick` runs the same code at small sizes, checks the results are correct, and makes no
 //! timing assertion; the test command runs it so the harness cannot rot.
 
 mod client;
+mod desktop;
 mod search;
 
 use std::io::Write;
@@ -27,6 +32,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 struct Sizes {
+    desktop_tickets: usize,
+    desktop_runs: usize,
     search_tickets: usize,
     local_saves: usize,
     propagations: usize,
@@ -43,6 +50,8 @@ fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
     let sizes = if quick {
         Sizes {
+            desktop_tickets: 300,
+            desktop_runs: 1,
             search_tickets: 3_000,
             local_saves: 200,
             propagations: 20,
@@ -53,6 +62,8 @@ fn main() -> Result<()> {
         }
     } else {
         Sizes {
+            desktop_tickets: 10_000,
+            desktop_runs: 5,
             search_tickets: 1_000_000,
             local_saves: 2_000,
             propagations: 300,
@@ -68,10 +79,17 @@ fn main() -> Result<()> {
         .build()?;
     // `--search-only`: the local search figures alone (the million-ticket corpus takes
     // minutes to build; the server figures do not depend on it).
+    if std::env::args().any(|a| a == "--desktop-only") {
+        let rows = desktop::section(sizes.desktop_tickets, sizes.desktop_runs)?;
+        print_table(&rows, quick);
+        return Ok(());
+    }
     let mut rows = if std::env::args().any(|a| a == "--search-only") {
         Vec::new()
     } else {
-        rt.block_on(server_section(&sizes))?
+        let mut rows = rt.block_on(server_section(&sizes))?;
+        rows.extend(desktop::section(sizes.desktop_tickets, sizes.desktop_runs)?);
+        rows
     };
     let tmp = tempfile::tempdir()?;
     rows.extend(search::section(tmp.path(), sizes.search_tickets)?);

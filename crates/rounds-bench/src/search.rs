@@ -49,7 +49,11 @@ fn anchor() -> DateTime<Utc> {
 }
 
 /// The generated tickets (and their comments) as a server would send them.
-fn changes(g: rounds_fixtures::GenTicket, i: usize, seq: &mut i64) -> Result<Vec<Change>> {
+pub(crate) fn changes(
+    g: rounds_fixtures::GenTicket,
+    i: usize,
+    seq: &mut i64,
+) -> Result<Vec<Change>> {
     let id = ticket_id(i);
     let at = anchor() - Minutes::minutes(i64::from(g.opened_minutes_ago));
     let reporter = Uuid::from_u128(1);

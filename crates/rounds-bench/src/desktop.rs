@@ -1,0 +1,149 @@
+//! Desktop cold start: the `rounds-desktop` binary from the same target directory, started on
+//! a profile with N tickets cached, until its UI reports the first ticket list on screen
+//! (`ui_ready`; the app prints `ready_ms=` and exits when `ROUNDS_EXIT_WHEN_READY` is set).
+//! Measured from spawn, wall clock, so process start, WebKit and the first query all count.
+//! Baseline: the same start on an empty profile. Needs a display (`scripts/with-session.sh`).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use rounds_core::model::{Campus, Department, Role, UserPublic};
+use rounds_core::wire::{Change, Entity};
+use uuid::Uuid;
+
+use crate::Row;
+
+fn desktop_bin() -> Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    let bin = exe.with_file_name(format!("rounds-desktop{}", std::env::consts::EXE_SUFFIX));
+    ensure!(
+        bin.exists(),
+        "{} is missing: build it first (cargo build [--release] -p rounds-desktop)",
+        bin.display()
+    );
+    Ok(bin)
+}
+
+/// A desktop home whose profile holds `n` tickets and a signed-in engineer (whose first
+/// screen is the ticket list).
+fn home_with(dir: &Path, n: usize) -> Result<()> {
+    let mut store = rounds_store::Store::open(&dir.join("profile"))?;
+    // A server nobody answers on: the app starts offline, as on a ward with no network.
+    store.set_meta("server", Some("http://127.0.0.1:9"))?;
+    store.set_me(Some(&UserPublic {
+        id: Uuid::from_u128(2),
+        username: "bench-eng".into(),
+        display_name: "陈浩".into(),
+        role: Role::Engineer,
+        campus: None,
+        department: None,
+    }))?;
+    let mut seq = 0i64;
+    let mut page: Vec<Change> = Vec::new();
+    for c in rounds_fixtures::campuses() {
+        seq += 1;
+        let entity = Entity::Campus(Campus {
+            code: c.code.into(),
+            name: c.name.into(),
+        });
+        page.push(Change { seq, entity });
+    }
+    for d in rounds_fixtures::departments() {
+        seq += 1;
+        let entity = Entity::Department(Department {
+            code: d.code.into(),
+            name: d.name.into(),
+            campus: d.campus.into(),
+        });
+        page.push(Change { seq, entity });
+    }
+    for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
+        page.extend(crate::search::changes(g, i, &mut seq)?);
+        if page.len() >= 2_000 {
+            store.apply_pull("bench", &page, seq)?;
+            page.clear();
+        }
+    }
+    store.apply_pull("bench", &page, seq)?;
+    Ok(())
+}
+
+/// One cold start: wall time from spawn to the app's ready line, and the rows it showed.
+fn cold_start(bin: &Path, home: &Path) -> Result<(Duration, usize)> {
+    let t = Instant::now();
+    let mut child = Command::new(bin)
+        .env("ROUNDS_HOME", home)
+        .env("ROUNDS_EXIT_WHEN_READY", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("ready_ms=") {
+                let rows = rest
+                    .split_once("rows=")
+                    .and_then(|(_, r)| r.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                let _ = tx.send((t.elapsed(), rows));
+                return;
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(r) => {
+            child.wait()?;
+            Ok(r)
+        }
+        Err(_) => {
+            let _ = child.kill();
+            let status = child.wait()?;
+            bail!("the desktop app ({status}) did not render its ticket list within 60 s")
+        }
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+pub fn section(tickets: usize, runs: usize) -> Result<Vec<Row>> {
+    ensure!(
+        std::env::var_os("DISPLAY").is_some(),
+        "the desktop cold start needs a display: run the benchmark inside scripts/with-session.sh"
+    );
+    let bin = desktop_bin()?;
+    let measure = |n: usize| -> Result<Duration> {
+        let home = tempfile::tempdir()?;
+        home_with(home.path(), n)?;
+        // One start to warm the page cache, as on a workstation used every day.
+        cold_start(&bin, home.path())?;
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let (d, rows) = cold_start(&bin, home.path())?;
+            ensure!(
+                n == 0 || rows > 0,
+                "the first list showed no rows out of {n} cached"
+            );
+            times.push(d);
+        }
+        Ok(median(times))
+    };
+    let empty = measure(0)?;
+    let full = measure(tickets)?;
+    Ok(vec![Row {
+        what: format!(
+            "desktop cold start to first ticket list, {tickets} tickets cached (median of {runs})"
+        ),
+        value: crate::client::ms(full),
+        baseline: format!("{} (empty profile)", crate::client::ms(empty)),
+        ratio: format!("{:.2}x", full.as_secs_f64() / empty.as_secs_f64().max(1e-9)),
+        target: "< 400 ms",
+    }])
+}
