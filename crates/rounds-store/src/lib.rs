@@ -47,6 +47,11 @@ const MIGRATIONS: &[(&str, Option<AfterMigration>)] = &[
         include_str!("../migrations/0002_search.sql"),
         Some(|tx| search::rebuild(tx).map(|_| ())),
     ),
+    // A one-character prefix index: the table is recreated and every ticket re-indexed.
+    (
+        include_str!("../migrations/0003_search_prefix.sql"),
+        Some(|tx| search::rebuild(tx).map(|_| ())),
+    ),
 ];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub const DB_FILE: &str = "cache.db";

@@ -9,7 +9,8 @@
 //!   `打印 印机 机`; `HIS` gives `hi is s`. The title goes to one FTS5 column (weighted higher
 //!   for relevance), every other field to the second.
 //! - **Query.** A term of one character is the prefix query `c*` (every position's token
-//!   starts with its own character, so this finds exactly the tickets holding `c`). A longer
+//!   starts with its own character, so this finds exactly the tickets holding `c`; the table's
+//!   one-character prefix index, `prefix = '1'`, answers it from one doclist). A longer
 //!   term is the phrase of its bigrams: `打印机卡` is `"打印 印机 机卡"`, consecutive
 //!   positions, i.e. exactly the substring. Phrases never cross fields, because a field ends
 //!   with a one-character token and a phrase is made of two-character ones.
