@@ -48,7 +48,7 @@ pub(crate) const PASSWORD: &str = "bench-password-1";
 
 fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
-    let sizes = if quick {
+    let mut sizes = if quick {
         Sizes {
             desktop_tickets: 300,
             desktop_runs: 1,
@@ -73,6 +73,12 @@ fn main() -> Result<()> {
             concurrency: 8,
         }
     };
+    // `--search-tickets N`: another corpus size for the search figures (to iterate faster).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--search-tickets") {
+        let n = args.get(i + 1).and_then(|n| n.parse().ok());
+        sizes.search_tickets = n.context("--search-tickets wants a number")?;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -89,7 +89,7 @@ enum Command {
         /// Order by best match instead of newest.
         #[arg(long)]
         relevance: bool,
-        /// JSON: `{"total": N, "rows": [...]}`, snippets with matches in « ».
+        /// JSON: `{"total": N, "total_capped": false, "rows": [...]}` (total at most 10,000 with a query), snippets with matches in « ».
         #[arg(long)]
         json: bool,
     },
@@ -411,7 +411,12 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                         println!("    {}", render_marks(s, open, close));
                     }
                 }
-                println!("{} of {} matching ticket(s)", page.rows.len(), page.total);
+                let plus = if page.total_capped { "+" } else { "" };
+                println!(
+                    "{} of {}{plus} matching ticket(s)",
+                    page.rows.len(),
+                    page.total
+                );
             }
         }
         Command::SearchRebuild => {

@@ -48,6 +48,11 @@ const MIGRATIONS: &[(&str, Option<AfterMigration>)] = &[
         include_str!("../migrations/0002_search.sql"),
         Some(|tx| search::rebuild(tx).map(|_| ())),
     ),
+    // A one-character prefix index: the table is recreated and every ticket re-indexed.
+    (
+        include_str!("../migrations/0003_search_prefix.sql"),
+        Some(|tx| search::rebuild(tx).map(|_| ())),
+    ),
 ];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub const DB_FILE: &str = "cache.db";
@@ -119,11 +124,20 @@ pub struct TicketRow {
     pub snippet: Option<String>,
 }
 
+/// With a search query, [`TicketPage::total`] counts at most this many matches: counting
+/// every match of a frequent term (a tenth of a million tickets) costs more than the page.
+pub const SEARCH_TOTAL_CAP: usize = 10_000;
+
 /// One page of a ticket list: the rows asked for and how many match in all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TicketPage {
-    /// Tickets matching the filter, ignoring `offset` and `limit`.
+    /// Tickets matching the filter, ignoring `offset` and `limit`. With a search query,
+    /// at most [`SEARCH_TOTAL_CAP`]: when more match, `total` is the cap and
+    /// `total_capped` is set (show "10,000+"; the list can still page past it).
     pub total: usize,
+    /// `total` is a lower bound: more tickets match than were counted.
+    #[serde(default)]
+    pub total_capped: bool,
     pub rows: Vec<TicketRow>,
 }
 
@@ -632,8 +646,12 @@ impl Store {
     /// tickets match the filter in all.
     pub fn ticket_page(&self, f: &TicketFilter) -> Result<TicketPage> {
         let rows = self.ticket_rows(f)?;
-        let total = self.ticket_count(f)?;
-        Ok(TicketPage { total, rows })
+        let (total, total_capped) = self.ticket_count(f)?;
+        Ok(TicketPage {
+            total,
+            total_capped,
+            rows,
+        })
     }
 
     /// Rebuilds the search index from the cached tickets; returns how many were indexed.
@@ -804,20 +822,25 @@ impl Store {
         Ok(())
     }
 
-    fn ticket_count(&self, f: &TicketFilter) -> Result<usize> {
+    /// How many tickets match, and whether counting stopped at [`SEARCH_TOTAL_CAP`]
+    /// (search queries only: FTS5 streams the matches, so a capped count of a frequent
+    /// term reads a few thousand doclist entries instead of all of them).
+    fn ticket_count(&self, f: &TicketFilter) -> Result<(usize, bool)> {
         let expr = search::match_expr(f.q.as_deref().unwrap_or(""));
         let (filter, mut args, only_search) = Self::filter_sql(f);
+        let cap = SEARCH_TOTAL_CAP + 1;
         let sql = match &expr {
             // Counting the index alone avoids a lookup per match.
-            Some(_) if only_search => {
-                "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?".to_owned()
-            }
+            Some(_) if only_search => format!(
+                "SELECT count(*) FROM (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ? LIMIT {cap})"
+            ),
             Some(_) => format!(
-                "SELECT count(*) FROM ticket_search JOIN tickets t ON t.search_key = ticket_search.rowid \
-                 WHERE ticket_search MATCH ? AND {filter}"
+                "SELECT count(*) FROM (SELECT 1 FROM ticket_search JOIN tickets t ON t.search_key = ticket_search.rowid \
+                 WHERE ticket_search MATCH ? AND {filter} LIMIT {cap})"
             ),
             None => format!("SELECT count(*) FROM tickets t WHERE {filter}"),
         };
+        let searching = expr.is_some();
         if let Some(e) = expr {
             args.insert(0, Box::new(e));
         }
@@ -826,7 +849,12 @@ impl Store {
             .conn
             .prepare_cached(&sql)?
             .query_row(refs.as_slice(), |r| r.get(0))?;
-        Ok(n as usize)
+        let n = n as usize;
+        if searching && n > SEARCH_TOTAL_CAP {
+            Ok((SEARCH_TOTAL_CAP, true))
+        } else {
+            Ok((n, false))
+        }
     }
 
     /// One ticket with its comments (internal notes only if the user may see them).

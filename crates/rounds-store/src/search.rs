@@ -9,7 +9,8 @@
 //!   `打印 印机 机`; `HIS` gives `hi is s`. The title goes to one FTS5 column (weighted higher
 //!   for relevance), every other field to the second.
 //! - **Query.** A term of one character is the prefix query `c*` (every position's token
-//!   starts with its own character, so this finds exactly the tickets holding `c`). A longer
+//!   starts with its own character, so this finds exactly the tickets holding `c`; the table's
+//!   one-character prefix index, `prefix = '1'`, answers it from one doclist). A longer
 //!   term is the phrase of its bigrams: `打印机卡` is `"打印 印机 机卡"`, consecutive
 //!   positions, i.e. exactly the substring. Phrases never cross fields, because a field ends
 //!   with a one-character token and a phrase is made of two-character ones.
@@ -53,6 +54,27 @@ fn push_tokens(out: &mut String, field: &str) {
     }
 }
 
+/// The FTS5 phrase of consecutive bigrams for at least two (encoded) characters.
+fn phrase(chars: &[char]) -> String {
+    let bigrams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+    format!("\"{}\"", bigrams.join(" "))
+}
+
+/// The significant end of a number-shaped term: its trailing digits without their leading
+/// zeros but one (`r-2026-000124` → `0124`), when that is shorter than the term and at least
+/// two characters long.
+fn number_tail(chars: &[char]) -> Option<&[char]> {
+    let digits = chars
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let start = chars.len() - digits;
+    let zeros = chars[start..].iter().take_while(|c| **c == '0').count();
+    let from = start + zeros.saturating_sub(1);
+    (chars.len() - from >= 2 && from > 0).then(|| &chars[from..])
+}
+
 /// The FTS5 query for one normalized term, or `None` for an empty term.
 fn term_query(term: &str) -> Option<String> {
     let chars: Vec<char> = term.chars().map(encode).collect();
@@ -60,10 +82,14 @@ fn term_query(term: &str) -> Option<String> {
         0 => None,
         // No `"` can occur: ASCII punctuation is encoded above.
         1 => Some(format!("\"{}\"*", chars[0])),
-        _ => {
-            let bigrams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
-            Some(format!("\"{}\"", bigrams.join(" ")))
-        }
+        _ => Some(match number_tail(&chars) {
+            // Every ticket holds `R-2026-0…`, so a ticket number's leading bigrams occur in
+            // every ticket and its phrase alone walks the whole index. The phrase of its
+            // significant digits is implied by the whole phrase (so the AND finds exactly the
+            // same tickets) and is rare: FTS5 walks it and only seeks the whole phrase.
+            Some(tail) => format!("({} AND {})", phrase(tail), phrase(&chars)),
+            None => phrase(&chars),
+        }),
     }
 }
 
@@ -298,6 +324,14 @@ mod tests {
             term_query("a\"b").as_deref(),
             Some("\"a\u{F022} \u{F022}b\"")
         );
+        assert_eq!(
+            term_query("r-2026-000124").as_deref(),
+            Some(
+                "(\"01 12 24\" AND \"r\u{F02D} \u{F02D}2 20 02 26 6\u{F02D} \u{F02D}0 00 00 01 12 24\")"
+            )
+        );
+        assert_eq!(term_query("0124").as_deref(), Some("\"01 12 24\""));
+        assert_eq!(term_query("a1").as_deref(), Some("\"a1\""));
         assert_eq!(match_expr("  ").as_deref(), None);
         assert_eq!(
             match_expr("打印 \"his 报错\"").as_deref(),
