@@ -10,7 +10,8 @@
 //!
 //! Desktop section: cold start of `rounds-desktop` to its first rendered ticket list with
 //! 10,000 tickets cached, against an empty profile (needs a display: run it inside
-//! `scripts/with-session.sh`). `--desktop-only` runs that section alone.
+//! `scripts/with-session.sh`). `--desktop-only` runs that section alone; `--no-search` leaves
+//! out the local search section (its million-ticket corpus takes minutes to build) and says so.
 //!
 //! `--quick` runs the same code at small sizes, checks the results are correct, and makes no
 //! timing assertion; the test command runs it so the harness cannot rot.
@@ -97,8 +98,12 @@ fn main() -> Result<()> {
         rows.extend(desktop::section(sizes.desktop_tickets, sizes.desktop_runs)?);
         rows
     };
-    let tmp = tempfile::tempdir()?;
-    rows.extend(search::section(tmp.path(), sizes.search_tickets)?);
+    if std::env::args().any(|a| a == "--no-search") {
+        println!("(--no-search: the local search section was not run)");
+    } else {
+        let tmp = tempfile::tempdir()?;
+        rows.extend(search::section(tmp.path(), sizes.search_tickets)?);
+    }
     print_table(&rows, quick);
     Ok(())
 }

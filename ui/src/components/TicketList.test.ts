@@ -20,6 +20,7 @@ function bigBackend() {
     const n = Math.min(f.limit ?? 100, TOTAL - off);
     return {
       total: TOTAL,
+      total_capped: false,
       rows: Array.from({ length: n }, (_, k) => row(off + k, { pending: (off + k) % 3 === 0, conflict: (off + k) % 5 === 0 })),
     };
   });
@@ -92,7 +93,7 @@ describe('ticket list', () => {
   });
 
   it('renders the search snippet as <mark> without injecting HTML', async () => {
-    m.ticketPage.mockResolvedValue({ total: 1, rows: [row(1, { snippet: '<img src=x onerror=alert(1)>\uE000打印机\uE001卡纸' })] });
+    m.ticketPage.mockResolvedValue({ total: 1, total_capped: false, rows: [row(1, { snippet: '<img src=x onerror=alert(1)>\uE000打印机\uE001卡纸' })] });
     render(TicketList);
     const r = await screen.findByTestId('ticket-row');
     expect(r.querySelector('mark')?.textContent).toBe('打印机');

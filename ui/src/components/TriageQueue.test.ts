@@ -16,7 +16,7 @@ beforeEach(() => {
   vi.clearAllMocks();
   setSession(engineer);
   session.route = { view: 'triage' };
-  m.ticketPage.mockResolvedValue({ total: 3, rows: [row(1), row(2), row(3)] });
+  m.ticketPage.mockResolvedValue({ total: 3, total_capped: false, rows: [row(1), row(2), row(3)] });
   m.ticketTransition.mockResolvedValue(row(1).ticket);
   m.ticketUpdate.mockResolvedValue(row(1).ticket);
 });

@@ -180,9 +180,15 @@ offset: number, limit: number | null, };
 
 export type TicketPage = { 
 /**
- * Tickets matching the filter, ignoring `offset` and `limit`.
+ * Tickets matching the filter, ignoring `offset` and `limit`. With a search query,
+ * at most [`SEARCH_TOTAL_CAP`]: when more match, `total` is the cap and
+ * `total_capped` is set (show "10,000+"; the list can still page past it).
  */
-total: number, rows: Array<TicketRow>, };
+total: number, 
+/**
+ * `total` is a lower bound: more tickets match than were counted.
+ */
+total_capped: boolean, rows: Array<TicketRow>, };
 
 export type Conflict = { op: Op, code: string, message: string, at: string, };
 

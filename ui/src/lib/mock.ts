@@ -203,7 +203,7 @@ export async function mockInvoke(cmd: string, a: Record<string, any>): Promise<u
         conflict: conflictList.some((c) => 'ticket_id' in c.op && c.op.ticket_id === t.id),
         snippet: q ? `${t.description} ${t.title}`.replace(q, `\uE000${q}\uE001`) : null,
       }));
-      return { total: all.length, rows };
+      return { total: all.length, total_capped: false, rows };
     }
     case 'ticket': {
       const t = find(a.id);

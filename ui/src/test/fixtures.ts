@@ -43,7 +43,7 @@ export function mockApi(): MockedApi {
     login: vi.fn(),
     logout: vi.fn(async () => null),
     directory: vi.fn(async () => directory),
-    ticketPage: vi.fn(async () => ({ total: 0, rows: [] })),
+    ticketPage: vi.fn(async () => ({ total: 0, total_capped: false, rows: [] })),
     ticket: vi.fn(),
     ticketActions: vi.fn(),
     ticketCreate: vi.fn(),
