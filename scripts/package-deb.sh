@@ -8,6 +8,8 @@ command -v cargo-tauri >/dev/null 2>&1 || {
     echo "package-deb: installing tauri-cli (pinned to ^2: crates.io also serves 3.0 alphas)"
     cargo install tauri-cli --locked --version '^2' --quiet
 }
+# The binary embeds ui/dist: build it first (tauri.conf.json runs no front-end command).
+(cd ui && npm ci --no-audit --no-fund && npm run build)
 (cd src-tauri && cargo tauri build --bundles deb)
 DEB=$(ls -t target/release/bundle/deb/*.deb | head -n 1)
 echo "package-deb: $DEB"

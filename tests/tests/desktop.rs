@@ -426,14 +426,17 @@ async fn report_with_redacted_screenshot_then_follow_it() {
     ui.click("nav-list").await;
     ui.find("ticket-row").await;
     ui.shot("06-list").await;
-    ui.c.find(Locator::Css(&format!(
-        "[data-testid='ticket-row'][data-id='{id}']"
-    )))
-    .await
-    .expect("the ticket is in the reporter's list")
-    .click()
-    .await
-    .unwrap();
+    // The list may still be paging in or re-rendering after a sync: wait for the row.
+    ui.c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!(
+            "[data-testid='ticket-row'][data-id='{id}']"
+        )))
+        .await
+        .expect("the ticket is in the reporter's list")
+        .click()
+        .await
+        .unwrap();
     ui.find("ticket-detail").await;
     ui.until(
         "the acknowledged status",

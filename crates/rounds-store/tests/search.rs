@@ -80,6 +80,7 @@ fn corpus(n: usize) -> Vec<Change> {
             acknowledged_at: None,
             resolved_at: None,
             closed_at: None,
+            sla: None,
         })));
         for (j, c) in g.comments.into_iter().enumerate() {
             out.push(next(Entity::Comment(Comment {
