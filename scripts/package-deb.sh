@@ -16,9 +16,9 @@ echo "package-deb: $DEB"
 dpkg-deb --info "$DEB"
 dpkg-deb --contents "$DEB" | tee target/release/bundle/deb/contents.txt
 fail() { echo "package-deb: $*" >&2; exit 1; }
-grep -q ' ./usr/bin/rounds-desktop$' target/release/bundle/deb/contents.txt || fail "no /usr/bin/rounds-desktop"
-grep -q '\./usr/share/applications/.*\.desktop$' target/release/bundle/deb/contents.txt || fail "no desktop entry"
-grep -q '\./usr/share/icons/hicolor/128x128/apps/' target/release/bundle/deb/contents.txt || fail "no 128x128 icon"
+grep -q ' usr/bin/rounds-desktop$' target/release/bundle/deb/contents.txt || fail "no /usr/bin/rounds-desktop"
+grep -q 'usr/share/applications/.*\.desktop$' target/release/bundle/deb/contents.txt || fail "no desktop entry"
+grep -q 'usr/share/icons/hicolor/128x128/apps/' target/release/bundle/deb/contents.txt || fail "no 128x128 icon"
 dpkg-deb --field "$DEB" Depends | grep -q libwebkit2gtk-4.1-0 || fail "Depends lacks libwebkit2gtk-4.1-0"
 SIZE=$(stat -c %s "$DEB")
 [ "$SIZE" -lt 12582912 ] || fail "the .deb is $SIZE bytes; the target is under 12 MB"
