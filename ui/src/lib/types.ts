@@ -33,16 +33,4 @@ export type {
 } from './bindings';
 
 /** The list filter; every field optional on the wire (`#[serde(default)]`). */
-export type TicketFilter = {
-  status?: B.Status[] | null;
-  severity?: number[] | null;
-  campus?: string | null;
-  department?: string | null;
-  assignee?: string | null;
-  unassigned?: boolean;
-  reporter?: string | null;
-  q?: string | null;
-  sort?: B.TicketSort;
-  offset?: number;
-  limit?: number | null;
-};
+export type TicketFilter = Partial<B.TicketFilter>;
