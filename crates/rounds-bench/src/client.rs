@@ -15,7 +15,7 @@ use rounds_core::model::{
 
 use crate::{PASSWORD, Row, rate};
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -27,7 +27,7 @@ pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn draft(g: rounds_fixtures::GenTicket) -> Result<TicketDraft> {
+pub(crate) fn draft(g: rounds_fixtures::GenTicket) -> Result<TicketDraft> {
     Ok(TicketDraft {
         id: None,
         title: g.title,

@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use rounds_core::model::{Campus, Department, Role, UserPublic};
-use rounds_core::wire::{Change, Entity};
+use rounds_core::model::{Role, UserPublic};
+use rounds_core::wire::Change;
 use uuid::Uuid;
 
 use crate::Row;
@@ -42,24 +42,7 @@ fn home_with(dir: &Path, n: usize) -> Result<()> {
         department: None,
     }))?;
     let mut seq = 0i64;
-    let mut page: Vec<Change> = Vec::new();
-    for c in rounds_fixtures::campuses() {
-        seq += 1;
-        let entity = Entity::Campus(Campus {
-            code: c.code.into(),
-            name: c.name.into(),
-        });
-        page.push(Change { seq, entity });
-    }
-    for d in rounds_fixtures::departments() {
-        seq += 1;
-        let entity = Entity::Department(Department {
-            code: d.code.into(),
-            name: d.name.into(),
-            campus: d.campus.into(),
-        });
-        page.push(Change { seq, entity });
-    }
+    let mut page: Vec<Change> = crate::search::directory_changes(&mut seq);
     for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
         page.extend(crate::search::changes(g, i, &mut seq)?);
         if page.len() >= 2_000 {

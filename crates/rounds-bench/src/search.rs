@@ -11,32 +11,20 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use chrono::{DateTime, Duration as Minutes, Utc};
-use rounds_core::model::{
-    Campus, Comment, Department, Role, Severity, Ticket, TicketDraft, UserPublic,
-};
+use rounds_core::model::{Campus, Comment, Department, Role, Severity, Ticket, UserPublic};
 use rounds_core::query::{matches_all, parse_terms};
 use rounds_core::wire::{Change, Entity};
 use rounds_store::{Store, TicketFilter};
 use uuid::Uuid;
 
 use crate::Row;
+use crate::client::{ms, percentile};
 
 const PAGE: usize = 10_000;
 /// Timed runs of each query.
 const RUNS: usize = 15;
 /// Timed runs of each query on the baselines (slow on frequent terms: they sort every match).
 const BASE_RUNS: usize = 5;
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
-}
 
 fn ticket_id(i: usize) -> Uuid {
     Uuid::from_u128(0x0100_0000_0000 + i as u128)
@@ -97,6 +85,30 @@ pub(crate) fn changes(
         }));
     }
     Ok(out)
+}
+
+/// The fixtures' campuses and departments as a server would send them.
+pub(crate) fn directory_changes(seq: &mut i64) -> Vec<Change> {
+    let campuses = rounds_fixtures::campuses().iter().map(|c| {
+        Entity::Campus(Campus {
+            code: c.code.into(),
+            name: c.name.into(),
+        })
+    });
+    let departments = rounds_fixtures::departments().iter().map(|d| {
+        Entity::Department(Department {
+            code: d.code.into(),
+            name: d.name.into(),
+            campus: d.campus.into(),
+        })
+    });
+    campuses
+        .chain(departments)
+        .map(|entity| {
+            *seq += 1;
+            Change { seq: *seq, entity }
+        })
+        .collect()
 }
 
 fn number(i: usize) -> String {
@@ -207,27 +219,7 @@ pub fn section(dir: &Path, n: usize) -> Result<Vec<Row>> {
     let t = Instant::now();
     let mut seq = 0i64;
     let mut page: Vec<Change> = Vec::with_capacity(PAGE + 8);
-    for c in rounds_fixtures::campuses() {
-        seq += 1;
-        page.push(Change {
-            seq,
-            entity: Entity::Campus(Campus {
-                code: c.code.into(),
-                name: c.name.into(),
-            }),
-        });
-    }
-    for d in rounds_fixtures::departments() {
-        seq += 1;
-        page.push(Change {
-            seq,
-            entity: Entity::Department(Department {
-                code: d.code.into(),
-                name: d.name.into(),
-                campus: d.campus.into(),
-            }),
-        });
-    }
+    page.extend(directory_changes(&mut seq));
     for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
         page.extend(changes(g, i, &mut seq)?);
         if page.len() >= PAGE {
@@ -424,29 +416,7 @@ pub fn section(dir: &Path, n: usize) -> Result<Vec<Row>> {
     let mut store = store;
     let mut times = Vec::new();
     for g in rounds_fixtures::stream(99, 200) {
-        let d = TicketDraft {
-            id: None,
-            title: g.title,
-            description: g.description,
-            campus: g.campus.into(),
-            department: g.department.into(),
-            location: g.location,
-            severity: Severity::new(g.severity).context("severity")?,
-            assignee: None,
-            work_type: g
-                .work_type
-                .parse()
-                .map_err(|e: rounds_core::error::ErrorDetail| anyhow::anyhow!(e.message))?,
-            maintenance_type: g
-                .maintenance_type
-                .parse()
-                .map_err(|e: rounds_core::error::ErrorDetail| anyhow::anyhow!(e.message))?,
-            channel: g
-                .channel
-                .parse()
-                .map_err(|e: rounds_core::error::ErrorDetail| anyhow::anyhow!(e.message))?,
-            attachments: vec![],
-        };
+        let d = crate::client::draft(g)?;
         let t = Instant::now();
         store.ticket_create(d, Utc::now())?;
         times.push(t.elapsed());
