@@ -69,6 +69,9 @@ pub struct Shell {
     /// Escalations the user has not looked at yet; the tray icon shows them.
     pub unread_escalations: std::sync::atomic::AtomicUsize,
     started: Instant,
+    /// The same instant on the wall clock, to place the web view's own timestamps
+    /// (`performance.timeOrigin`) on the start-up timeline.
+    started_wall: std::time::SystemTime,
     background: Mutex<Option<rounds_app::background::Background>>,
 }
 
@@ -89,7 +92,7 @@ fn profile_dir<R: Runtime>(app: &tauri::AppHandle<R>, opts: &ShellOptions) -> Pa
     }
 }
 
-fn open_shell(dir: &Path, started: Instant) -> Result<Shell, String> {
+fn open_shell(dir: &Path, started: (Instant, std::time::SystemTime)) -> Result<Shell, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let app = App::open(dir).map_err(|e| format!("opening {}: {e}", dir.display()))?;
     tracing::info!(profile = %dir.display(), "profile open");
@@ -97,7 +100,8 @@ fn open_shell(dir: &Path, started: Instant) -> Result<Shell, String> {
         app,
         locale: Mutex::new(Locale::default()),
         unread_escalations: Default::default(),
-        started,
+        started: started.0,
+        started_wall: started.1,
         background: Mutex::new(None),
     })
 }
@@ -121,7 +125,7 @@ fn dirs_fallback() -> PathBuf {
 /// Registers the commands, state and window behaviour on any runtime: the real one in
 /// [`run`], the mock one in tests.
 pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, opts: ShellOptions) -> tauri::Builder<R> {
-    let started = Instant::now();
+    let started = (Instant::now(), std::time::SystemTime::now());
     // With a known home the profile opens now, so the state exists before any window or
     // command does; otherwise it waits for the platform's data directory in `setup`.
     let early = opts

@@ -80,7 +80,8 @@ export const api = {
   captureScreen: (monitor: number) => call<Capture>('capture_screen', { monitor }),
   setLocale: (locale: Locale) => call<null>('set_locale', { locale }),
   /** Once per run, when the first screen with data is up (the shell's cold-start mark). */
-  uiReady: (rows: number) => call<null>('ui_ready', { rows }),
+  uiReady: (rows: number, marks: { timeOrigin: number; script: number }) =>
+    call<null>('ui_ready', { rows, marks }),
 
   onStatus: (h: (s: SyncStatus) => void) => on<SyncStatus>('rounds://status', h),
   onNotice: (h: (n: UiNotice) => void) => on<UiNotice>('rounds://notice', h),

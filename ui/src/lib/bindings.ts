@@ -259,3 +259,11 @@ export type Capture = {
 data_url: string, width: number, height: number, };
 
 export type Locale = "zh-CN" | "en";
+
+export type Shift = { id: string, campus: string, starts_at: string, ends_at: string, primary: string, backup: string | null, };
+
+export type ShiftRequest = { campus: string, starts_at: string, ends_at: string, primary: string, backup: string | null, };
+
+export type OnDuty = { campus: string, at: string, shift: Shift | null, primary: UserPublic | null, backup: UserPublic | null, };
+
+export type RosterImport = { imported: number, };

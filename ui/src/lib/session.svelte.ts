@@ -92,12 +92,14 @@ export async function loadDirectory() {
   }
 }
 
+// When this bundle began to run, for the shell's start-up breakdown.
+const scriptAt = performance.now();
 let readySent = false;
 /** Tells the shell, once per run, that the first screen is on screen (cold-start benchmark). */
 export function markReady(rows: number) {
   if (readySent) return;
   readySent = true;
-  api.uiReady(rows).catch(() => {
+  api.uiReady(rows, { timeOrigin: performance.timeOrigin, script: scriptAt }).catch(() => {
     /* an older shell without the command: nothing to measure */
   });
 }
