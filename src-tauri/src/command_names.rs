@@ -23,5 +23,10 @@ fn rounds_desktop_commands() -> &'static [&'static str] {
         "capture_screen",
         "set_locale",
         "ui_ready",
+        "oncall_shifts",
+        "oncall_add",
+        "oncall_delete",
+        "oncall_import",
+        "oncall_now",
     ]
 }

@@ -8,6 +8,7 @@ use rounds_app::credentials::TokenStoreKind;
 use rounds_app::{AppError, AppErrorCode, Directory, SyncStatus, TicketActions};
 use rounds_core::merge::TicketPatch;
 use rounds_core::model::{Comment, Status, Ticket, TicketDraft, UserPublic};
+use rounds_core::oncall::{OnDuty, RosterImport, Shift, ShiftRequest};
 use rounds_store::{Conflict, TicketFilter, TicketPage, TicketView};
 use serde::{Deserialize, Serialize};
 use tauri::{Runtime, State};
@@ -47,6 +48,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         capture_screen,
         set_locale,
         ui_ready,
+        oncall_shifts,
+        oncall_add,
+        oncall_delete,
+        oncall_import,
+        oncall_now,
     ]
 }
 
@@ -309,4 +315,36 @@ pub struct StartupMarks {
     pub time_origin: f64,
     /// When the bundle began to run, relative to `time_origin`.
     pub script: f64,
+}
+
+// The on-call roster lives on the server: these need the network (`offline` without it).
+
+#[tauri::command]
+async fn oncall_shifts(
+    shell: State<'_, Shell>,
+    campus: Option<String>,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+) -> Res<Vec<Shift>> {
+    shell.app.oncall_shifts(campus.as_deref(), from, to).await
+}
+
+#[tauri::command]
+async fn oncall_add(shell: State<'_, Shell>, shift: ShiftRequest) -> Res<Shift> {
+    shell.app.oncall_add(&shift).await
+}
+
+#[tauri::command]
+async fn oncall_delete(shell: State<'_, Shell>, id: Uuid) -> Res<()> {
+    shell.app.oncall_delete(id).await
+}
+
+#[tauri::command]
+async fn oncall_import(shell: State<'_, Shell>, csv: String) -> Res<RosterImport> {
+    shell.app.oncall_import(&csv).await
+}
+
+#[tauri::command]
+async fn oncall_now(shell: State<'_, Shell>, campus: String) -> Res<OnDuty> {
+    shell.app.oncall_now(&campus).await
 }

@@ -26,6 +26,7 @@ fn generated() -> String {
         Campus, Channel, Comment, Department, MaintenanceType, Role, Severity, Status, Ticket,
         TicketDraft, UserPublic, WorkType,
     };
+    use rounds_core::oncall::{OnDuty, RosterImport, Shift, ShiftRequest};
     use rounds_core::sla::{ChecklistKey, ChecklistStep, Escalation, SlaTargetKind, TicketSla};
     use rounds_core::wire::{Op, OpKind};
     use rounds_desktop::commands::ServerCheck;
@@ -76,6 +77,10 @@ fn generated() -> String {
         MonitorInfo,
         Capture,
         Locale,
+        Shift,
+        ShiftRequest,
+        OnDuty,
+        RosterImport,
     );
     out
 }

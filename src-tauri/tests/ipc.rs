@@ -235,3 +235,116 @@ async fn server_ticket(server: &TestServer, id: &str) -> (reqwest::StatusCode, V
     api.login("admin", PASSWORD).await;
     api.get(&format!("/api/v1/tickets/{id}")).await
 }
+
+/// The roster screen's commands: an administrator edits the roster, staff read who is on
+/// duty, a reporter may not edit, and a server that is gone is `offline`, not a crash.
+#[test]
+fn the_roster_through_ipc() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(TestServer::start());
+    rt.block_on(server.seed());
+    let login = |ui: &Ui, user: &str| {
+        ui.call(
+            "login",
+            json!({"server": server.base, "username": user, "password": PASSWORD}),
+        )
+        .unwrap()
+    };
+    let admin = ui();
+    login(&admin, "admin");
+
+    let now = chrono::Utc::now();
+    let hour = chrono::Duration::hours(1);
+    let shift = json!({
+        "campus": "main",
+        "starts_at": now - hour,
+        "ends_at": now + hour * 8,
+        "primary": "eng",
+        "backup": null,
+    });
+    let added = admin.call("oncall_add", json!({ "shift": shift })).unwrap();
+    assert_eq!(added["campus"], "main");
+    let eng_id = added["primary"].as_str().unwrap().to_owned();
+
+    // The same hours again overlap: refused with the server's reason.
+    let e = admin
+        .call("oncall_add", json!({ "shift": shift }))
+        .unwrap_err();
+    assert_eq!(code(&e), "conflict", "{e}");
+    // An end before the start never becomes a shift.
+    let backwards = json!({
+        "campus": "east", "starts_at": now, "ends_at": now - hour, "primary": "eng", "backup": null,
+    });
+    let e = admin
+        .call("oncall_add", json!({ "shift": backwards }))
+        .unwrap_err();
+    assert_eq!(code(&e), "validation", "{e}");
+
+    // A CSV import is all or nothing: one bad line keeps every line out.
+    let day = now + hour * 24;
+    let line = |from: chrono::DateTime<chrono::Utc>, who: &str| {
+        format!(
+            "east,{},{},{who},\n",
+            from.to_rfc3339(),
+            (from + hour * 8).to_rfc3339()
+        )
+    };
+    let header = "campus,starts_at,ends_at,primary,backup\n";
+    let bad = format!("{header}{}{}", line(day, "eng"), line(day, "nobody-such"));
+    let e = admin
+        .call("oncall_import", json!({ "csv": bad }))
+        .unwrap_err();
+    assert_eq!(code(&e), "validation", "{e}");
+    let good = format!(
+        "{header}{}{}",
+        line(day, "eng"),
+        line(day + hour * 8, "eng")
+    );
+    let imported = admin.call("oncall_import", json!({ "csv": good })).unwrap();
+    assert_eq!(imported["imported"], 2);
+
+    let week = admin
+        .call(
+            "oncall_shifts",
+            json!({"campus": null, "from": now - hour, "to": now + hour * 72}),
+        )
+        .unwrap();
+    let week = week.as_array().unwrap();
+    assert_eq!(week.len(), 3, "{week:?}");
+    let east: Vec<&Value> = week.iter().filter(|s| s["campus"] == "east").collect();
+    assert_eq!(east.len(), 2);
+
+    // Staff read who is on duty now.
+    let engineer = ui();
+    login(&engineer, "eng");
+    let duty = engineer
+        .call("oncall_now", json!({"campus": "main"}))
+        .unwrap();
+    assert_eq!(duty["primary"]["username"], "eng", "{duty}");
+    assert_eq!(duty["shift"]["id"], added["id"]);
+    assert_eq!(duty["shift"]["primary"], eng_id.as_str());
+    let nobody = engineer
+        .call("oncall_now", json!({"campus": "east"}))
+        .unwrap();
+    assert_eq!(nobody["shift"], Value::Null, "{nobody}");
+    // Only an administrator edits.
+    let e = engineer
+        .call("oncall_delete", json!({"id": added["id"]}))
+        .unwrap_err();
+    assert_eq!(code(&e), "forbidden", "{e}");
+
+    admin
+        .call("oncall_delete", json!({"id": added["id"]}))
+        .unwrap();
+    let duty = engineer
+        .call("oncall_now", json!({"campus": "main"}))
+        .unwrap();
+    assert_eq!(duty["shift"], Value::Null, "{duty}");
+
+    // With the server gone the roster cannot be read, and the UI is told why.
+    rt.block_on(server.stop());
+    let e = engineer
+        .call("oncall_now", json!({"campus": "main"}))
+        .unwrap_err();
+    assert_eq!(code(&e), "offline", "{e}");
+}

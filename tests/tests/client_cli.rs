@@ -726,3 +726,76 @@ async fn without_a_keychain_login_asks_for_the_file_store_which_is_private() {
         .await
         .expect(0, "sync with the token file, headless");
 }
+
+/// `rounds oncall`: an administrator imports the roster from a CSV file, staff ask who is on
+/// duty, a bad file changes nothing, and without the server the answer is exit code 3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_roster_from_the_command_line() {
+    let server = TestServer::start().await;
+    server.seed().await;
+    let admin = tempfile::tempdir().unwrap();
+    let eng = tempfile::tempdir().unwrap();
+    rounds_login(admin.path(), &server.base, "admin", "file")
+        .await
+        .expect(0, "admin login");
+    rounds_login(eng.path(), &server.base, "eng", "file")
+        .await
+        .expect(0, "engineer login");
+
+    let now = Utc::now();
+    let hour = chrono::Duration::hours(1);
+    let csv = admin.path().join("roster.csv");
+    let write = |lines: &[(chrono::DateTime<Utc>, &str)]| {
+        let mut text = String::from("campus,starts_at,ends_at,primary,backup\n");
+        for (from, who) in lines {
+            text.push_str(&format!(
+                "main,{},{},{who},admin\n",
+                from.to_rfc3339(),
+                (*from + hour * 12).to_rfc3339()
+            ));
+        }
+        std::fs::write(&csv, text).unwrap();
+    };
+    // The second shift overlaps the first: the whole file is refused.
+    write(&[(now - hour, "eng"), (now, "eng")]);
+    let csv_arg = csv.to_str().unwrap();
+    let out = rounds(admin.path(), &["oncall", "import", csv_arg]).await;
+    out.expect(5, "overlapping import");
+    assert!(out.stderr.contains("overlap"), "{out:?}");
+    let out = rounds(eng.path(), &["oncall", "now", "--campus", "main"]).await;
+    out.expect(0, "now");
+    assert!(out.stdout.contains("nobody is on duty"), "{out:?}");
+
+    write(&[(now - hour, "eng"), (now + hour * 11, "eng")]);
+    let out = rounds(admin.path(), &["oncall", "import", csv_arg]).await;
+    out.expect(0, "import");
+    assert_eq!(out.stdout.trim(), "imported 2 shifts");
+    // An engineer may read but not edit.
+    let out = rounds(eng.path(), &["oncall", "import", csv_arg]).await;
+    out.expect(1, "import as an engineer");
+    assert!(out.stderr.contains("error (forbidden)"), "{out:?}");
+
+    let duty = rounds(eng.path(), &["oncall", "now", "--campus", "main", "--json"])
+        .await
+        .expect(0, "now")
+        .json();
+    assert_eq!(duty["primary"]["username"], "eng", "{duty}");
+    assert_eq!(duty["backup"]["username"], "admin", "{duty}");
+    let list = rounds(eng.path(), &["oncall", "list", "--days", "2", "--json"])
+        .await
+        .expect(0, "list")
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    let first = list[0]["id"].as_str().unwrap().to_owned();
+
+    rounds(admin.path(), &["oncall", "delete", &first])
+        .await
+        .expect(0, "delete");
+    let out = rounds(eng.path(), &["oncall", "now", "--campus", "main"]).await;
+    out.expect(0, "now");
+    assert!(out.stdout.contains("nobody is on duty"), "{out:?}");
+
+    server.stop().await;
+    let out = rounds(eng.path(), &["oncall", "now", "--campus", "main"]).await;
+    out.expect(3, "now without a server");
+}

@@ -11,6 +11,9 @@
 //! - with the server stopped, a ticket submitted from the UI is marked pending, and it syncs
 //!   after a restart.
 //!
+//! - a level-1 ticket pages the dispatcher (a notification on D-Bus, first in triage);
+//! - an administrator imports the on-call roster in the UI, which then shows who is on duty.
+//!
 //! Screenshots of each main screen are written to `docs/screenshots/` as it goes.
 //! Nothing here is skipped: a missing display, driver or binary fails the test with the reason.
 
@@ -592,6 +595,52 @@ async fn report_with_redacted_screenshot_then_follow_it() {
     )
     .await;
     ui.shot("11-triage-escalation").await;
+
+    // ---- the administrator enters the on-call roster; the screen shows who is on duty ----
+    ui.click("nav-settings").await;
+    ui.click("sign-out").await;
+    ui.fill("username", "admin").await;
+    ui.fill("password", "rounds-admin-2026").await;
+    ui.click("login-submit").await;
+    ui.click("nav-oncall").await;
+    ui.until(
+        "the roster's campus cards",
+        "return document.querySelector(\"[data-testid='oncall-now'][data-campus='main']\")?.dataset.state === 'nobody'",
+    )
+    .await;
+    let now = chrono::Utc::now();
+    let csv = format!(
+        "campus,starts_at,ends_at,primary,backup\nmain,{},{},{},{}\nmain,{},{},{},\n",
+        (now - chrono::Duration::hours(2)).to_rfc3339(),
+        (now + chrono::Duration::hours(10)).to_rfc3339(),
+        ENGINEER.0,
+        DISPATCHER.0,
+        (now + chrono::Duration::hours(10)).to_rfc3339(),
+        (now + chrono::Duration::hours(22)).to_rfc3339(),
+        ENGINEER.0,
+    );
+    ui.fill("oncall-import-text", &csv).await;
+    ui.click("oncall-import-submit").await;
+    let result = ui.find("oncall-import-result").await.text().await.unwrap();
+    assert!(result.contains('2'), "import result: {result}");
+    ui.until(
+        "eng.chen on duty for the main campus",
+        "const c = document.querySelector(\"[data-testid='oncall-now'][data-campus='main']\"); return c && c.dataset.state === 'on' && c.querySelector(\"[data-testid='oncall-now-primary']\").textContent.trim().length > 0",
+    )
+    .await;
+    // The server agrees: who is on duty is the person the screen shows.
+    let duty: Value =
+        serde_json::from_str(&cli.run(&["oncall", "now", "--campus", "main", "--json"], ""))
+            .unwrap();
+    assert_eq!(duty["primary"]["username"], ENGINEER.0, "{duty}");
+    let shown = ui
+        .until(
+            "the primary's name on the card",
+            "return document.querySelector(\"[data-testid='oncall-now'][data-campus='main'] [data-testid='oncall-now-primary']\")?.textContent.trim()",
+        )
+        .await;
+    assert_eq!(shown, duty["primary"]["display_name"], "{duty}");
+    ui.shot("12-oncall").await;
 
     ui.c.close().await.unwrap();
     drop(server);

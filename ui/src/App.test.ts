@@ -40,6 +40,7 @@ describe('app shell', () => {
     expect(screen.getByTestId('nav-report')).toBeInTheDocument();
     expect(screen.getByTestId('nav-list')).toHaveTextContent('我的工单');
     expect(screen.queryByTestId('nav-triage')).toBeNull();
+    expect(screen.queryByTestId('nav-oncall')).toBeNull();
     expect(screen.getByTestId('sync-bar')).toBeInTheDocument();
   });
 
@@ -61,6 +62,11 @@ describe('app shell', () => {
     m.onNavigate.mockImplementation(async (h) => ((onNavigate = h as never), () => {}));
     render(App);
     expect(await screen.findByTestId('nav-triage')).toBeInTheDocument();
+    expect(screen.getByTestId('nav-oncall')).toHaveTextContent('值班表');
+    await fireEvent.click(screen.getByTestId('nav-oncall'));
+    expect(await screen.findByTestId('oncall-week')).toBeInTheDocument();
+    await waitFor(() => expect(m.oncallShifts).toHaveBeenCalled());
+    expect(screen.getByTestId('nav-oncall')).toHaveAttribute('aria-current', 'page');
     await waitFor(() => expect(onNotice).not.toBeNull());
     onNotice!({ kind: 'escalation', title: 'R-12 响应超时', body: '一级故障', ticket_id: 't-12' });
     expect(await screen.findByTestId('notice-banner')).toHaveTextContent('R-12 响应超时');

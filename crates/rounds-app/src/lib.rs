@@ -14,6 +14,7 @@
 pub mod background;
 pub mod credentials;
 pub mod notices;
+mod oncall;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -132,6 +132,50 @@ enum Command {
         #[command(subcommand)]
         action: Option<ConflictAction>,
     },
+    /// The on-call roster (online: the roster lives on the server).
+    Oncall {
+        #[command(subcommand)]
+        action: OncallAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum OncallAction {
+    /// Who is on duty now for a campus.
+    Now {
+        #[arg(long)]
+        campus: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shifts overlapping the next `--days` days (from now), all campuses or one.
+    List {
+        #[arg(long)]
+        campus: Option<String>,
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add one shift (administrators). Times are RFC 3339, e.g. 2026-12-01T08:00:00+08:00.
+    Add {
+        #[arg(long)]
+        campus: String,
+        #[arg(long)]
+        from: chrono::DateTime<chrono::FixedOffset>,
+        #[arg(long)]
+        to: chrono::DateTime<chrono::FixedOffset>,
+        /// Username or user id.
+        #[arg(long)]
+        primary: String,
+        #[arg(long)]
+        backup: Option<String>,
+    },
+    /// Delete a shift by id (administrators).
+    Delete { id: Uuid },
+    /// Import a CSV roster (`campus,starts_at,ends_at,primary,backup`), all or nothing
+    /// (administrators). `-` reads standard input.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -512,6 +556,120 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 println!("discarded");
             }
         },
+        Command::Oncall { action } => oncall(&app, action).await?,
+    }
+    Ok(())
+}
+
+fn print_shift(s: &rounds_core::oncall::Shift, names: &std::collections::HashMap<Uuid, String>) {
+    let name = |id: &Uuid| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+    println!(
+        "{}  {}  {} – {}  primary {}{}",
+        s.id,
+        s.campus,
+        s.starts_at.to_rfc3339(),
+        s.ends_at.to_rfc3339(),
+        name(&s.primary),
+        s.backup
+            .map(|b| format!(", backup {}", name(&b)))
+            .unwrap_or_default()
+    );
+}
+
+async fn oncall(app: &App, action: OncallAction) -> Result<(), AppError> {
+    match action {
+        OncallAction::Now {
+            campus,
+            json: as_json,
+        } => {
+            let duty = app.oncall_now(&campus).await?;
+            if as_json {
+                return json(&duty);
+            }
+            let who = |u: &Option<rounds_core::model::UserPublic>| {
+                u.as_ref()
+                    .map(|u| format!("{} ({})", u.display_name, u.username))
+            };
+            match (&duty.shift, who(&duty.primary)) {
+                (Some(shift), Some(primary)) => {
+                    println!("primary: {primary}");
+                    println!(
+                        "backup:  {}",
+                        who(&duty.backup).unwrap_or_else(|| "(none)".into())
+                    );
+                    println!("until:   {}", shift.ends_at.to_rfc3339());
+                }
+                _ => println!("nobody is on duty for {campus} now"),
+            }
+        }
+        OncallAction::List {
+            campus,
+            days,
+            json: as_json,
+        } => {
+            let now = chrono::Utc::now();
+            let shifts = app
+                .oncall_shifts(
+                    campus.as_deref(),
+                    Some(now),
+                    Some(now + chrono::Duration::days(days.max(1))),
+                )
+                .await?;
+            if as_json {
+                return json(&shifts);
+            }
+            let names = app
+                .directory()
+                .await?
+                .users
+                .into_iter()
+                .map(|u| (u.id, u.username))
+                .collect();
+            if shifts.is_empty() {
+                println!("no shifts");
+            }
+            for s in &shifts {
+                print_shift(s, &names);
+            }
+        }
+        OncallAction::Add {
+            campus,
+            from,
+            to,
+            primary,
+            backup,
+        } => {
+            let shift = app
+                .oncall_add(&rounds_core::oncall::ShiftRequest {
+                    campus,
+                    starts_at: from.to_utc(),
+                    ends_at: to.to_utc(),
+                    primary,
+                    backup,
+                })
+                .await?;
+            println!("{}", shift.id);
+        }
+        OncallAction::Delete { id } => {
+            app.oncall_delete(id).await?;
+            println!("deleted");
+        }
+        OncallAction::Import { file } => {
+            let csv = if file.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text).map(|_| text)
+            } else {
+                std::fs::read_to_string(&file)
+            }
+            .map_err(|e| {
+                AppError::new(
+                    AppErrorCode::Local,
+                    format!("reading {}: {e}", file.display()),
+                )
+            })?;
+            let done = app.oncall_import(&csv).await?;
+            println!("imported {} shifts", done.imported);
+        }
     }
     Ok(())
 }

@@ -10,49 +10,16 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rounds_core::model::UserPublic;
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Deserialize;
 use uuid::Uuid;
+
+pub use rounds_core::oncall::{OnDuty, RosterImport, Shift, ShiftRequest};
 
 use crate::AppState;
 use crate::auth::{Authed, require_admin};
 use crate::db::Tx;
 use crate::error::{ApiError, Json, Path, Query};
 use crate::store::{self, ts};
-
-/// One shift of the roster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Shift {
-    pub id: Uuid,
-    pub campus: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub primary: Uuid,
-    pub backup: Option<Uuid>,
-}
-
-/// A new shift. `primary` and `backup` are user ids or usernames.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ShiftRequest {
-    pub campus: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub primary: String,
-    #[serde(default)]
-    pub backup: Option<String>,
-}
-
-/// Who is on duty for a campus at an instant.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct OnDutyResponse {
-    pub campus: String,
-    pub at: DateTime<Utc>,
-    /// `None` when no shift covers the instant.
-    pub shift: Option<Shift>,
-    pub primary: Option<UserPublic>,
-    pub backup: Option<UserPublic>,
-}
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -65,11 +32,6 @@ pub struct RosterQuery {
     pub to: Option<DateTime<Utc>>,
     /// For `/oncall/now`: the instant to ask about (default: now).
     pub at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ImportResponse {
-    pub imported: usize,
 }
 
 fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
@@ -370,13 +332,13 @@ pub async fn shift_delete(
 
 #[utoipa::path(post, path = "/api/v1/oncall/import", tag = "oncall", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv", description = "campus,starts_at,ends_at,primary,backup"),
-    responses((status = 201, body = ImportResponse), (status = 403, body = rounds_core::ErrorBody),
+    responses((status = 201, body = RosterImport), (status = 403, body = rounds_core::ErrorBody),
               (status = 409, body = rounds_core::ErrorBody), (status = 422, body = rounds_core::ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     Authed(user): Authed,
     body: String,
-) -> Result<(StatusCode, Json<ImportResponse>), ApiError> {
+) -> Result<(StatusCode, Json<RosterImport>), ApiError> {
     require_admin(&user)?;
     let shifts = parse_csv(&body)?;
     let now = state.now();
@@ -393,16 +355,16 @@ pub async fn import(
             Ok(n)
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(ImportResponse { imported })))
+    Ok((StatusCode::CREATED, Json(RosterImport { imported })))
 }
 
 #[utoipa::path(get, path = "/api/v1/oncall/now", tag = "oncall", security(("bearer" = [])), params(RosterQuery),
-    responses((status = 200, body = OnDutyResponse), (status = 403, body = rounds_core::ErrorBody), (status = 422, body = rounds_core::ErrorBody)))]
+    responses((status = 200, body = OnDuty), (status = 403, body = rounds_core::ErrorBody), (status = 422, body = rounds_core::ErrorBody)))]
 pub async fn now(
     State(state): State<AppState>,
     Authed(user): Authed,
     Query(q): Query<RosterQuery>,
-) -> Result<Json<OnDutyResponse>, ApiError> {
+) -> Result<Json<OnDuty>, ApiError> {
     let campus = q
         .campus
         .or_else(|| user.campus.clone())
@@ -427,7 +389,7 @@ pub async fn now(
                 .map(|b| store::user_get(tx, b))
                 .transpose()?
                 .flatten();
-            Ok(OnDutyResponse {
+            Ok(OnDuty {
                 campus,
                 at,
                 shift,

@@ -13,14 +13,17 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, RequestBuilder, Response};
 use rounds_core::model::{Campus, Department, UserPublic, validate_sha256};
+use rounds_core::oncall::{OnDuty, RosterImport, Shift, ShiftRequest};
 use rounds_core::wire::{
     AttachmentResponse, LoginRequest, LoginResponse, Op, PullResponse, PushResponse,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// Why a call to the server failed. The variants are what a caller acts on differently.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -338,6 +341,64 @@ impl Client {
     /// `GET /api/v1/users`: every active user's public fields.
     pub async fn users(&self) -> Result<Vec<UserPublic>, SyncError> {
         self.get_json("/api/v1/users").await
+    }
+
+    /// `GET /api/v1/oncall/shifts`: the roster's shifts of `campus` (all campuses the user
+    /// sees when `None`) that overlap `[from, to)`, by campus then start.
+    pub async fn oncall_shifts(
+        &self,
+        campus: Option<&str>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Shift>, SyncError> {
+        let mut query = Vec::new();
+        if let Some(c) = campus {
+            query.push(("campus", c.to_owned()));
+        }
+        if let Some(f) = from {
+            query.push(("from", f.to_rfc3339()));
+        }
+        if let Some(t) = to {
+            query.push(("to", t.to_rfc3339()));
+        }
+        let rb = self
+            .authed(Method::GET, "/api/v1/oncall/shifts")?
+            .query(&query);
+        json(self.send(rb, self.options.request_timeout).await?).await
+    }
+
+    /// `POST /api/v1/oncall/shifts` (admin): adds one shift; an overlap with another shift of
+    /// the campus is [`SyncError::Rejected`] `conflict`.
+    pub async fn oncall_add(&self, shift: &ShiftRequest) -> Result<Shift, SyncError> {
+        let rb = self
+            .authed(Method::POST, "/api/v1/oncall/shifts")?
+            .json(shift);
+        json(self.send(rb, self.options.request_timeout).await?).await
+    }
+
+    /// `DELETE /api/v1/oncall/shifts/{id}` (admin).
+    pub async fn oncall_delete(&self, id: Uuid) -> Result<(), SyncError> {
+        let rb = self.authed(Method::DELETE, &format!("/api/v1/oncall/shifts/{id}"))?;
+        self.send(rb, self.options.request_timeout).await?;
+        Ok(())
+    }
+
+    /// `POST /api/v1/oncall/import` (admin): a CSV roster
+    /// (`campus,starts_at,ends_at,primary,backup`), imported all or nothing.
+    pub async fn oncall_import(&self, csv: &str) -> Result<RosterImport, SyncError> {
+        let rb = self
+            .authed(Method::POST, "/api/v1/oncall/import")?
+            .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+            .body(csv.to_owned());
+        json(self.send(rb, self.options.request_timeout).await?).await
+    }
+
+    /// `GET /api/v1/oncall/now`: who is on duty for `campus` now.
+    pub async fn oncall_now(&self, campus: &str) -> Result<OnDuty, SyncError> {
+        let rb = self
+            .authed(Method::GET, "/api/v1/oncall/now")?
+            .query(&[("campus", campus)]);
+        json(self.send(rb, self.options.request_timeout).await?).await
     }
 
     /// `GET /healthz`: `Ok` when the server answers `200`. Needs no token.

@@ -6,7 +6,11 @@ import type {
   Directory,
   Locale,
   MonitorInfo,
+  OnDuty,
+  RosterImport,
   ServerCheck,
+  Shift,
+  ShiftRequest,
   Ticket,
   TicketActions,
   TicketFilter,
@@ -79,6 +83,16 @@ export const api = {
   monitors: () => call<MonitorInfo[]>('monitors'),
   captureScreen: (monitor: number) => call<Capture>('capture_screen', { monitor }),
   setLocale: (locale: Locale) => call<null>('set_locale', { locale }),
+  // On-call roster: server only (not cached), so every call needs the network.
+  /** Shifts ending after `from` and starting before `to` (RFC 3339), by campus then start. */
+  oncallShifts: (campus: string | null, from: string | null, to: string | null) =>
+    call<Shift[]>('oncall_shifts', { campus, from, to }),
+  /** Admin only; 409 `conflict` when it overlaps a shift of the same campus. */
+  oncallAdd: (shift: ShiftRequest) => call<Shift>('oncall_add', { shift }),
+  oncallDelete: (id: string) => call<null>('oncall_delete', { id }),
+  /** CSV `campus,starts_at,ends_at,primary,backup`, all or nothing. */
+  oncallImport: (csv: string) => call<RosterImport>('oncall_import', { csv }),
+  oncallNow: (campus: string) => call<OnDuty>('oncall_now', { campus }),
   /** Once per run, when the first screen with data is up (the shell's cold-start mark). */
   uiReady: (rows: number, marks: { timeOrigin: number; script: number }) =>
     call<null>('ui_ready', { rows, marks }),

@@ -264,6 +264,10 @@ export type Shift = { id: string, campus: string, starts_at: string, ends_at: st
 
 export type ShiftRequest = { campus: string, starts_at: string, ends_at: string, primary: string, backup: string | null, };
 
-export type OnDuty = { campus: string, at: string, shift: Shift | null, primary: UserPublic | null, backup: UserPublic | null, };
+export type OnDuty = { campus: string, at: string, 
+/**
+ * `None` when no shift covers the instant.
+ */
+shift: Shift | null, primary: UserPublic | null, backup: UserPublic | null, };
 
 export type RosterImport = { imported: number, };

@@ -1,6 +1,6 @@
 // In-memory backend for `npm run dev` in a plain browser (no Tauri). Demo data only; it
 // mimics the command contract closely enough to look at every screen.
-import type { CommentRow, Conflict, Status, SyncStatus, TicketDraft, TicketPatch, UserPublic } from './bindings';
+import type { CommentRow, Conflict, OnDuty, Shift, ShiftRequest, Status, SyncStatus, TicketDraft, TicketPatch, UserPublic } from './bindings';
 import type { Directory, Ticket, TicketFilter, TicketRow } from './types';
 import { setLocale } from './i18n/index.svelte';
 
@@ -35,6 +35,7 @@ const dir: Directory = {
     { id: 'u-nurse', username: 'nurse.zhang', display_name: '张护士', role: 'reporter', campus: 'main', department: 'main-ivf' },
     { id: 'u-eng', username: 'eng.li', display_name: '李工', role: 'engineer', campus: null, department: null },
     { id: 'u-disp', username: 'disp.wang', display_name: '王调度', role: 'dispatcher', campus: null, department: null },
+    { id: 'u-eng2', username: 'eng.zhao', display_name: '赵工', role: 'engineer', campus: 'east', department: null },
     { id: 'u-admin', username: 'admin', display_name: '管理员', role: 'admin', campus: null, department: null },
   ],
 };
@@ -144,6 +145,105 @@ setTimeout(() => {
   if (ticket) emit('rounds://open-ticket', { id: ticket });
   if (params.get('notice')) emit('rounds://notice', { kind: 'escalation', title: 'R-2026-01999 响应超时', body: '一级故障已超过响应时限的 50%，已通知调度。', ticket_id: 't-1' });
 }, 400);
+
+// ---- on-call roster (server only in the real app: `?offline=oncall` makes it unreachable) ----
+
+const rosterOffline = params.get('offline') === 'oncall';
+const shifts: Shift[] = [];
+/** RFC 3339 UTC as chrono writes it (no milliseconds). */
+const utc = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+{
+  // This week and the next, from Monday 08:00 local: the main campus round the clock in two
+  // 12-hour shifts, the east campus days only, the south campus not at all ("nobody on duty").
+  const monday = new Date(now);
+  monday.setHours(8, 0, 0, 0);
+  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7));
+  const at = (day: number, hour: number) => {
+    const d = new Date(monday);
+    d.setDate(d.getDate() + day);
+    d.setHours(hour);
+    return utc(d.getTime());
+  };
+  for (let day = -7; day < 14; day++) {
+    shifts.push({ id: uid(), campus: 'main', starts_at: at(day, 8), ends_at: at(day, 20), primary: day % 2 ? 'u-eng' : 'u-disp', backup: 'u-admin' });
+    shifts.push({ id: uid(), campus: 'main', starts_at: at(day, 20), ends_at: at(day + 1, 8), primary: day % 2 ? 'u-disp' : 'u-eng', backup: null });
+    if (((day % 7) + 7) % 7 < 5) shifts.push({ id: uid(), campus: 'east', starts_at: at(day, 8), ends_at: at(day, 20), primary: 'u-eng2', backup: day % 2 ? 'u-eng' : null });
+  }
+}
+
+function rosterUser(ref: string | null | undefined, what: string): UserPublic {
+  const u = dir.users.find((x) => x.id === ref || x.username === ref);
+  if (!u) fail('validation', `${what}: unknown user ${JSON.stringify(ref)}`);
+  if (u.role === 'reporter') fail('validation', `${what}: ${u.username} is not IT staff`);
+  return u;
+}
+
+/** Checks a request like the server does; returns the shift it would store. */
+function rosterShift(r: ShiftRequest, others: Shift[], where = ''): Shift {
+  if (!dir.campuses.some((c) => c.code === r.campus)) fail('validation', `${where}unknown campus ${JSON.stringify(r.campus)}`);
+  const s = Date.parse(r.starts_at);
+  const e = Date.parse(r.ends_at);
+  if (Number.isNaN(s) || Number.isNaN(e)) fail('validation', `${where}starts_at and ends_at must be RFC 3339`);
+  if (e <= s) fail('validation', `${where}ends_at must be after starts_at`);
+  const primary = rosterUser(r.primary, `${where}primary`);
+  const backup = r.backup ? rosterUser(r.backup, `${where}backup`) : null;
+  if (backup && backup.id === primary.id) fail('validation', `${where}backup must differ from primary`);
+  const clash = others.find((o) => o.campus === r.campus && Date.parse(o.starts_at) < e && Date.parse(o.ends_at) > s);
+  if (clash) fail('conflict', `${where}overlaps the shift ${clash.starts_at}–${clash.ends_at} on ${clash.campus}`);
+  return { id: uid(), campus: r.campus, starts_at: utc(s), ends_at: utc(e), primary: primary.id, backup: backup?.id ?? null };
+}
+
+function rosterCommand(cmd: string, a: Record<string, any>): unknown {
+  if (rosterOffline) fail('offline', 'error sending request: connection refused');
+  if (!user) fail('not_signed_in', 'not signed in');
+  if (user.role === 'reporter') fail('forbidden', 'staff only');
+  const write = cmd !== 'oncall_shifts' && cmd !== 'oncall_now';
+  if (write && user.role !== 'admin') fail('forbidden', 'admin only');
+  const byCampusThenStart = (x: Shift, y: Shift) => x.campus.localeCompare(y.campus) || x.starts_at.localeCompare(y.starts_at);
+  switch (cmd) {
+    case 'oncall_shifts': {
+      const from = a.from ? Date.parse(a.from) : -Infinity;
+      const to = a.to ? Date.parse(a.to) : Infinity;
+      return shifts
+        .filter((s) => (!a.campus || s.campus === a.campus) && Date.parse(s.ends_at) > from && Date.parse(s.starts_at) < to)
+        .sort(byCampusThenStart);
+    }
+    case 'oncall_add': {
+      const s = rosterShift(a.shift, shifts);
+      shifts.push(s);
+      return s;
+    }
+    case 'oncall_delete': {
+      const i = shifts.findIndex((s) => s.id === a.id);
+      if (i < 0) fail('not_found', 'no such shift');
+      shifts.splice(i, 1);
+      return null;
+    }
+    case 'oncall_import': {
+      const lines = String(a.csv ?? '').replace(/^\uFEFF/, '').split(/\r?\n/);
+      const header = (lines[0] ?? '').split(',').map((h) => h.trim());
+      if (header.join(',') !== 'campus,starts_at,ends_at,primary,backup') fail('validation', 'line 1: expected header campus,starts_at,ends_at,primary,backup');
+      const added: Shift[] = [];
+      lines.slice(1).forEach((line, k) => {
+        if (!line.trim()) return;
+        const where = `line ${k + 2}: `;
+        const f = line.split(',').map((x) => x.trim());
+        if (f.length < 4 || f.length > 5) fail('validation', `${where}expected 5 fields, found ${f.length}`);
+        added.push(rosterShift({ campus: f[0], starts_at: f[1], ends_at: f[2], primary: f[3], backup: f[4] || null }, [...shifts, ...added], where));
+      });
+      shifts.push(...added);
+      return { imported: added.length };
+    }
+    case 'oncall_now': {
+      const at = new Date();
+      const shift = shifts.find((s) => s.campus === a.campus && Date.parse(s.starts_at) <= at.getTime() && Date.parse(s.ends_at) > at.getTime()) ?? null;
+      const find = (id: string | null | undefined) => dir.users.find((u) => u.id === id) ?? null;
+      const duty: OnDuty = { campus: a.campus, at: utc(at.getTime()), shift, primary: find(shift?.primary), backup: find(shift?.backup) };
+      return duty;
+    }
+  }
+  return fail('local', `mock: unknown command ${cmd}`);
+}
 
 function matches(t: Ticket, f: TicketFilter, q: string): boolean {
   if (f.status?.length && !f.status.includes(t.status)) return false;
@@ -297,6 +397,12 @@ export async function mockInvoke(cmd: string, a: Record<string, any>): Promise<u
       }
       return { data_url: c.toDataURL('image/png'), width: 800, height: 500 };
     }
+    case 'oncall_shifts':
+    case 'oncall_add':
+    case 'oncall_delete':
+    case 'oncall_import':
+    case 'oncall_now':
+      return rosterCommand(cmd, a);
     case 'set_locale':
     case 'ui_ready':
       return null;

@@ -8,13 +8,17 @@ export type {
   Directory,
   Locale,
   MonitorInfo,
+  OnDuty,
+  RosterImport,
   ServerCheck,
+  Shift,
+  ShiftRequest,
   TicketActions,
   TransitionOption,
   UiNotice,
 } from './bindings';
 
-export type View = 'report' | 'list' | 'triage' | 'settings';
+export type View = 'report' | 'list' | 'triage' | 'oncall' | 'settings';
 export type Theme = 'system' | 'light' | 'dark';
 
 // ---- wire types of the SLA record and the ticket list (generated) ----------------------
