@@ -153,10 +153,13 @@ pub fn section(tickets: usize, runs: usize) -> Result<Vec<Row>> {
             target: "< 400 ms",
         },
         Row {
-            what: "  of which: shell start until the page loads / until the UI bundle runs"
-                .into(),
+            what: "  of which: shell start until the page loads / until the UI bundle runs".into(),
             value: format!("{} / {}", ms(full.page_ms), ms(full.script_ms)),
-            baseline: format!("{} / {} (empty profile)", ms(empty.page_ms), ms(empty.script_ms)),
+            baseline: format!(
+                "{} / {} (empty profile)",
+                ms(empty.page_ms),
+                ms(empty.script_ms)
+            ),
             ratio: String::new(),
             target: "",
         },

@@ -19,6 +19,17 @@
 //!   code point first (space inside a token too). Normalization reads private-use
 //!   characters in ticket text as spaces, so the mapping is one to one and nothing collides.
 //!
+//! - **Words.** A third column holds, for every run of ASCII letters and digits of at least
+//!   [`MIN_RUN`] characters in any field, each suffix of at least [`MIN_RUN`] characters, cut
+//!   to [`MAX_RUN`]. Bigrams of ticket numbers and English words occur in most tickets, so
+//!   their phrases walk long doclists; a term holding such a run `r` (its longest) adds the
+//!   prefix query `r*` on these tokens, which is rare. It is implied by the term: wherever
+//!   the term occurs, `r` starts inside a run of the field at least as long, whose suffix
+//!   from there is indexed and begins with `r` (cut to [`MAX_RUN`] on both sides). A term
+//!   that is one such run and no longer than [`MAX_RUN`] is exactly `r*`, without the phrase.
+//!   Words tokens are at least [`MIN_RUN`] characters long and phrases are made of
+//!   bigrams, so neither ever matches in the other's column.
+//!
 //! So the index answers the query exactly; no candidate is re-checked. The tests compare it
 //! with a brute-force scan calling [`rounds_core::query::matches_all`].
 
@@ -54,25 +65,40 @@ fn push_tokens(out: &mut String, field: &str) {
     }
 }
 
+/// Shortest run of ASCII letters and digits indexed in the words column: shorter terms are
+/// cheap as phrases already (`his`, `vpn`, `pacs`).
+const MIN_RUN: usize = 5;
+/// Longest words token: a pasted hash or base64 blob costs at most this per character.
+const MAX_RUN: usize = 32;
+
+/// The maximal runs of ASCII letters and digits in normalized characters.
+fn runs(chars: &[char]) -> impl Iterator<Item = &[char]> {
+    chars
+        .split(|c| !c.is_ascii_alphanumeric())
+        .filter(|r| !r.is_empty())
+}
+
+/// Appends the words tokens of one field to `out`, skipping those in `seen`.
+fn push_words(out: &mut String, seen: &mut HashSet<String>, field: &str) {
+    let chars: Vec<char> = normalize(field).chars().collect();
+    for run in runs(&chars).filter(|r| r.len() >= MIN_RUN) {
+        for start in 0..=run.len() - MIN_RUN {
+            let end = run.len().min(start + MAX_RUN);
+            let token: String = run[start..end].iter().collect();
+            if seen.insert(token.clone()) {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&token);
+            }
+        }
+    }
+}
+
 /// The FTS5 phrase of consecutive bigrams for at least two (encoded) characters.
 fn phrase(chars: &[char]) -> String {
     let bigrams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
     format!("\"{}\"", bigrams.join(" "))
-}
-
-/// The significant end of a number-shaped term: its trailing digits without their leading
-/// zeros but one (`r-2026-000124` → `0124`), when that is shorter than the term and at least
-/// two characters long.
-fn number_tail(chars: &[char]) -> Option<&[char]> {
-    let digits = chars
-        .iter()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    let start = chars.len() - digits;
-    let zeros = chars[start..].iter().take_while(|c| **c == '0').count();
-    let from = start + zeros.saturating_sub(1);
-    (chars.len() - from >= 2 && from > 0).then(|| &chars[from..])
 }
 
 /// The FTS5 query for one normalized term, or `None` for an empty term.
@@ -82,14 +108,20 @@ fn term_query(term: &str) -> Option<String> {
         0 => None,
         // No `"` can occur: ASCII punctuation is encoded above.
         1 => Some(format!("\"{}\"*", chars[0])),
-        _ => Some(match number_tail(&chars) {
-            // Every ticket holds `R-2026-0…`, so a ticket number's leading bigrams occur in
-            // every ticket and its phrase alone walks the whole index. The phrase of its
-            // significant digits is implied by the whole phrase (so the AND finds exactly the
-            // same tickets) and is rare: FTS5 walks it and only seeks the whole phrase.
-            Some(tail) => format!("({} AND {})", phrase(tail), phrase(&chars)),
-            None => phrase(&chars),
-        }),
+        _ => {
+            let longest = runs(&chars).max_by_key(|r| r.len());
+            Some(match longest.filter(|r| r.len() >= MIN_RUN) {
+                Some(run) => {
+                    let prefix: String = run[..run.len().min(MAX_RUN)].iter().collect();
+                    if run.len() == chars.len() && run.len() <= MAX_RUN {
+                        format!("\"{prefix}\"*")
+                    } else {
+                        format!("(\"{prefix}\"* AND {})", phrase(&chars))
+                    }
+                }
+                None => phrase(&chars),
+            })
+        }
     }
 }
 
@@ -237,8 +269,15 @@ fn write_row(
     for f in &fields[1..] {
         push_tokens(&mut body, f);
     }
-    tx.prepare_cached("INSERT INTO ticket_search (rowid, title, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![key, title, body])?;
+    let mut words = String::new();
+    let mut seen = HashSet::new();
+    for f in &fields {
+        push_words(&mut words, &mut seen, f);
+    }
+    tx.prepare_cached(
+        "INSERT INTO ticket_search (rowid, title, body, words) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![key, title, body, words])?;
     Ok(())
 }
 
@@ -312,6 +351,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn words_tokens() {
+        let mut out = String::new();
+        let mut seen = HashSet::new();
+        push_words(&mut out, &mut seen, "HIS printer R-2026-000124, printer");
+        assert_eq!(out, "printer rinter inter 000124 00124");
+        let mut out = String::new();
+        push_words(&mut out, &mut HashSet::new(), &"x".repeat(40));
+        // Every suffix of at least MIN_RUN characters, each cut to MAX_RUN (deduplicated).
+        let want: Vec<String> = (MIN_RUN..=MAX_RUN).rev().map(|n| "x".repeat(n)).collect();
+        assert_eq!(out, want.join(" "));
+    }
+
+    #[test]
     fn tokens_and_queries() {
         let mut s = String::new();
         push_tokens(&mut s, "打印机");
@@ -327,10 +379,23 @@ mod tests {
         assert_eq!(
             term_query("r-2026-000124").as_deref(),
             Some(
-                "(\"01 12 24\" AND \"r\u{F02D} \u{F02D}2 20 02 26 6\u{F02D} \u{F02D}0 00 00 01 12 24\")"
+                "(\"000124\"* AND \"r\u{F02D} \u{F02D}2 20 02 26 6\u{F02D} \u{F02D}0 00 00 01 12 24\")"
             )
         );
         assert_eq!(term_query("0124").as_deref(), Some("\"01 12 24\""));
+        assert_eq!(term_query("printer").as_deref(), Some("\"printer\"*"));
+        let long = "a".repeat(40);
+        assert_eq!(
+            term_query(&long).as_deref(),
+            Some(
+                format!(
+                    "(\"{}\"* AND {})",
+                    "a".repeat(32),
+                    phrase(&long.chars().collect::<Vec<_>>())
+                )
+                .as_str()
+            )
+        );
         assert_eq!(term_query("a1").as_deref(), Some("\"a1\""));
         assert_eq!(match_expr("  ").as_deref(), None);
         assert_eq!(
