@@ -137,9 +137,26 @@ impl Ui {
     }
 
     async fn fill(&self, id: &str, text: &str) {
-        let el = self.find(id).await;
-        el.clear().await.unwrap();
-        el.send_keys(text).await.unwrap();
+        // A screen that re-renders (sign-out, the first status) can replace the element
+        // between finding and typing; find it again then.
+        for _ in 0..5 {
+            let el = self.find(id).await;
+            match async {
+                el.clear().await?;
+                el.send_keys(text).await
+            }
+            .await
+            {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("typing into [data-testid={id}]: {e}"),
+            }
+        }
+        panic!("[data-testid={id}] kept being replaced while typing into it");
     }
 
     /// Waits until `js` (a function body returning a value) returns something truthy, and
@@ -619,10 +636,26 @@ async fn report_with_redacted_screenshot_then_follow_it() {
         (now + chrono::Duration::hours(22)).to_rfc3339(),
         ENGINEER.0,
     );
-    ui.fill("oncall-import-text", &csv).await;
+    // As pasted: WebDriver's typing drops the newlines of a textarea.
+    ui.find("oncall-import-text").await;
+    ui.c.execute(
+        "const t = document.querySelector(\"[data-testid='oncall-import-text']\"); t.value = arguments[0]; t.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![json!(csv)],
+    )
+    .await
+    .unwrap();
     ui.click("oncall-import-submit").await;
-    let result = ui.find("oncall-import-result").await.text().await.unwrap();
-    assert!(result.contains('2'), "import result: {result}");
+    let result = ui
+        .until(
+            "the import's answer",
+            "const r = document.querySelector(\"[data-testid='oncall-import-result'], [data-testid='oncall-import-error'], [data-testid='oncall-offline']\"); return r && (r.dataset.testid + ': ' + r.textContent.trim())",
+        )
+        .await;
+    let result = result.as_str().unwrap_or_default();
+    assert!(
+        result.starts_with("oncall-import-result") && result.contains('2'),
+        "import: {result}"
+    );
     ui.until(
         "eng.chen on duty for the main campus",
         "const c = document.querySelector(\"[data-testid='oncall-now'][data-campus='main']\"); return c && c.dataset.state === 'on' && c.querySelector(\"[data-testid='oncall-now-primary']\").textContent.trim().length > 0",

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from './lib/api';
-import { session } from './lib/session.svelte';
+import { pushNotice, session } from './lib/session.svelte';
 import { engineer, nurse, status, type MockedApi } from './test/fixtures';
 import App from './App.svelte';
 
@@ -105,5 +105,17 @@ describe('app shell', () => {
     m.status.mockResolvedValue(status({ user: null }));
     await fireEvent.click(screen.getByTestId('sign-out'));
     expect(await screen.findByTestId('login-submit')).toBeInTheDocument();
+  });
+
+  it('sign out drops the banners about the previous user', async () => {
+    m.status.mockResolvedValue(status({ user: engineer }));
+    render(App);
+    await fireEvent.click(await screen.findByTestId('nav-settings'));
+    pushNotice({ kind: 'escalation', title: '升级告警', body: 'R-7 响应超时', ticket_id: 't-7' });
+    expect(await screen.findByTestId('notice-banner')).toHaveTextContent('R-7 响应超时');
+    m.status.mockResolvedValue(status({ user: null }));
+    await fireEvent.click(screen.getByTestId('sign-out'));
+    expect(await screen.findByTestId('login-submit')).toBeInTheDocument();
+    expect(screen.queryByTestId('notice-banner')).toBeNull();
   });
 });

@@ -19,9 +19,10 @@
 //!   code point first (space inside a token too). Normalization reads private-use
 //!   characters in ticket text as spaces, so the mapping is one to one and nothing collides.
 //!
-//! - **Words.** A third column holds, for every run of ASCII letters and digits of at least
-//!   [`MIN_RUN`] characters in any field, each suffix of at least [`MIN_RUN`] characters, cut
-//!   to [`MAX_RUN`]. Bigrams of ticket numbers and English words occur in most tickets, so
+//! - **Words.** A third column holds, for every run of printable ASCII characters (letters,
+//!   digits, punctuation) of at least [`MIN_RUN`] characters in any field, each suffix of at
+//!   least [`MIN_RUN`] characters, cut to [`MAX_RUN`] (encoded like the bigrams). Bigrams of
+//!   ticket numbers and English words occur in most tickets, so
 //!   their phrases walk long doclists; a term holding such a run `r` (its longest) adds the
 //!   prefix query `r*` on these tokens, which is rare. It is implied by the term: wherever
 //!   the term occurs, `r` starts inside a run of the field at least as long, whose suffix
@@ -71,20 +72,27 @@ const MIN_RUN: usize = 5;
 /// Longest words token: a pasted hash or base64 blob costs at most this per character.
 const MAX_RUN: usize = 32;
 
-/// The maximal runs of ASCII letters and digits in normalized characters.
-fn runs(chars: &[char]) -> impl Iterator<Item = &[char]> {
-    chars
-        .split(|c| !c.is_ascii_alphanumeric())
-        .filter(|r| !r.is_empty())
+/// The maximal runs of printable ASCII characters (letters, digits, punctuation; not the
+/// space) in normalized characters, as index ranges.
+fn runs(chars: &[char]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut start = 0;
+    (0..=chars.len()).filter_map(move |i| {
+        if i < chars.len() && chars[i].is_ascii_graphic() {
+            return None;
+        }
+        let run = start..i;
+        start = i + 1;
+        (!run.is_empty()).then_some(run)
+    })
 }
 
 /// Appends the words tokens of one field to `out`, skipping those in `seen`.
 fn push_words(out: &mut String, seen: &mut HashSet<String>, field: &str) {
     let chars: Vec<char> = normalize(field).chars().collect();
     for run in runs(&chars).filter(|r| r.len() >= MIN_RUN) {
-        for start in 0..=run.len() - MIN_RUN {
-            let end = run.len().min(start + MAX_RUN);
-            let token: String = run[start..end].iter().collect();
+        for start in run.start..=run.end - MIN_RUN {
+            let end = run.end.min(start + MAX_RUN);
+            let token: String = chars[start..end].iter().map(|c| encode(*c)).collect();
             if seen.insert(token.clone()) {
                 if !out.is_empty() {
                     out.push(' ');
@@ -103,17 +111,19 @@ fn phrase(chars: &[char]) -> String {
 
 /// The FTS5 query for one normalized term, or `None` for an empty term.
 fn term_query(term: &str) -> Option<String> {
-    let chars: Vec<char> = term.chars().map(encode).collect();
+    let raw: Vec<char> = term.chars().collect();
+    let chars: Vec<char> = raw.iter().map(|c| encode(*c)).collect();
     match chars.len() {
         0 => None,
         // No `"` can occur: ASCII punctuation is encoded above.
         1 => Some(format!("\"{}\"*", chars[0])),
         _ => {
-            let longest = runs(&chars).max_by_key(|r| r.len());
+            let longest = runs(&raw).max_by_key(|r| r.len());
             Some(match longest.filter(|r| r.len() >= MIN_RUN) {
                 Some(run) => {
-                    let prefix: String = run[..run.len().min(MAX_RUN)].iter().collect();
-                    if run.len() == chars.len() && run.len() <= MAX_RUN {
+                    let cut = run.start..run.end.min(run.start + MAX_RUN);
+                    let prefix: String = chars[cut.clone()].iter().collect();
+                    if cut == (0..chars.len()) {
                         format!("\"{prefix}\"*")
                     } else {
                         format!("(\"{prefix}\"* AND {})", phrase(&chars))
@@ -354,8 +364,17 @@ mod tests {
     fn words_tokens() {
         let mut out = String::new();
         let mut seen = HashSet::new();
-        push_words(&mut out, &mut seen, "HIS printer R-2026-000124, printer");
-        assert_eq!(out, "printer rinter inter 000124 00124");
+        // `124,` is too short; the second `printer` adds nothing new.
+        push_words(&mut out, &mut seen, "HIS printer R-2026-124, printer");
+        let d = '\u{F02D}';
+        let c = '\u{F02C}';
+        assert_eq!(
+            out,
+            format!(
+                "printer rinter inter r{d}2026{d}124{c} {d}2026{d}124{c} 2026{d}124{c} 026{d}124{c} \
+                 26{d}124{c} 6{d}124{c} {d}124{c}"
+            )
+        );
         let mut out = String::new();
         push_words(&mut out, &mut HashSet::new(), &"x".repeat(40));
         // Every suffix of at least MIN_RUN characters, each cut to MAX_RUN (deduplicated).
@@ -378,8 +397,12 @@ mod tests {
         );
         assert_eq!(
             term_query("r-2026-000124").as_deref(),
+            Some("\"r\u{F02D}2026\u{F02D}000124\"*")
+        );
+        assert_eq!(
+            term_query("his r-2026").as_deref(),
             Some(
-                "(\"000124\"* AND \"r\u{F02D} \u{F02D}2 20 02 26 6\u{F02D} \u{F02D}0 00 00 01 12 24\")"
+                "(\"r\u{F02D}2026\"* AND \"hi is s\u{F020} \u{F020}r r\u{F02D} \u{F02D}2 20 02 26\")"
             )
         );
         assert_eq!(term_query("0124").as_deref(), Some("\"01 12 24\""));
