@@ -23,6 +23,7 @@ fn rounds_desktop_commands() -> &'static [&'static str] {
         "capture_screen",
         "set_locale",
         "ui_ready",
+        "bench_scroll_report",
         "oncall_shifts",
         "oncall_add",
         "oncall_delete",

@@ -48,6 +48,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         capture_screen,
         set_locale,
         ui_ready,
+        bench_scroll_report,
         oncall_shifts,
         oncall_add,
         oncall_delete,
@@ -284,7 +285,7 @@ async fn ui_ready<R: Runtime>(
     shell: State<'_, Shell>,
     rows: usize,
     marks: Option<StartupMarks>,
-) -> Res<()> {
+) -> Res<Option<u32>> {
     let ms = shell.started.elapsed().as_secs_f64() * 1000.0;
     // Where the start-up time went: before the page began loading (GTK, WebKit's processes),
     // loading and evaluating the bundle, then the UI's own work (IPC, the first query, render).
@@ -300,10 +301,35 @@ async fn ui_ready<R: Runtime>(
         })
         .unwrap_or((f64::NAN, f64::NAN));
     tracing::info!(ms, rows, page_ms, script_ms, "first screen rendered");
-    if std::env::var_os("ROUNDS_EXIT_WHEN_READY").is_some() {
+    // The benchmark's switches: print the ready line, exit at once, or scroll the list first.
+    let exit = std::env::var_os("ROUNDS_EXIT_WHEN_READY").is_some();
+    let scroll = std::env::var("ROUNDS_BENCH_SCROLL")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok());
+    if exit || scroll.is_some() || std::env::var_os("ROUNDS_PRINT_READY").is_some() {
         println!("ready_ms={ms:.1} page_ms={page_ms:.1} script_ms={script_ms:.1} rows={rows}");
+    }
+    if exit {
         app.exit(0);
     }
+    Ok(scroll)
+}
+
+/// The UI's report of the list-scrolling benchmark (`ROUNDS_BENCH_SCROLL`): printed as one
+/// JSON line for `rounds-bench`, then the app exits.
+#[tauri::command]
+async fn bench_scroll_report<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    report: serde_json::Value,
+) -> Res<()> {
+    if std::env::var_os("ROUNDS_BENCH_SCROLL").is_none() {
+        return Err(AppError::new(
+            AppErrorCode::Validation,
+            "no scroll benchmark was asked for",
+        ));
+    }
+    println!("scroll {report}");
+    app.exit(0);
     Ok(())
 }
 

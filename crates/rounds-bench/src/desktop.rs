@@ -2,7 +2,11 @@
 //! a profile with N tickets cached, until its UI reports the first ticket list on screen
 //! (`ui_ready`; the app prints `ready_ms=` and exits when `ROUNDS_EXIT_WHEN_READY` is set).
 //! Measured from spawn, wall clock, so process start, WebKit and the first query all count.
-//! Baseline: the same start on an empty profile. Needs a display (`scripts/with-session.sh`).
+//! Baseline: the same start on an empty profile. Then the idle memory of the app and its
+//! WebKit processes (PSS, summed over the process tree) some seconds after the first list,
+//! and the frame intervals while the list of many tickets scrolls (the UI scrolls itself for
+//! a number of animation frames when started with `ROUNDS_BENCH_SCROLL`, and reports).
+//! Needs a display (`scripts/with-session.sh`).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use rounds_core::model::{Role, UserPublic};
 use rounds_core::wire::Change;
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::Row;
@@ -108,26 +113,155 @@ fn cold_start(bin: &Path, home: &Path) -> Result<Start> {
     }
 }
 
+/// Sizes of the desktop section.
+pub struct Sizes {
+    /// Tickets cached for the cold start and the memory figure.
+    pub tickets: usize,
+    pub runs: usize,
+    /// Tickets cached for the scrolling figure, and how many frames it scrolls.
+    pub scroll_tickets: usize,
+    pub scroll_frames: u32,
+    /// How long the app sits idle after its first list before its memory is read.
+    pub idle_secs: u64,
+}
+
+/// Every process in the tree under `root` (itself included), from `/proc`.
+fn process_tree(root: u32) -> Vec<u32> {
+    let mut parent: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        // `pid (comm) state ppid …`: the command may hold spaces and parentheses.
+        if let Ok(stat) = std::fs::read_to_string(entry.path().join("stat"))
+            && let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r)
+            && let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok())
+        {
+            parent.insert(pid, ppid);
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parent.iter().filter(|(_, pp)| **pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    tree
+}
+
+/// Proportional set size of a process, in bytes (`/proc/PID/smaps_rollup`).
+fn pss(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Pss:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Starts the app with `env`, waits for a stdout line starting with `prefix`, then runs
+/// `then` with the child's pid and the line; the app is killed afterwards in any case.
+fn with_app<T>(
+    bin: &Path,
+    home: &Path,
+    env: &[(&str, String)],
+    prefix: &'static str,
+    then: impl FnOnce(u32, String) -> Result<T>,
+) -> Result<T> {
+    let mut cmd = Command::new(bin);
+    cmd.env("ROUNDS_HOME", home)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with(prefix) {
+                let _ = tx.send(line);
+                return;
+            }
+        }
+    });
+    let got = rx.recv_timeout(Duration::from_secs(120));
+    let result = match got {
+        Ok(line) => then(child.id(), line),
+        Err(_) => Err(anyhow::anyhow!(
+            "the desktop app printed no `{prefix}` line within 120 s"
+        )),
+    };
+    let tree = process_tree(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    // WebKit's processes end with their parent's connection; make sure of it.
+    for pid in tree.into_iter().skip(1) {
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+    }
+    result
+}
+
+/// Idle memory of the app and every process it started (WebKit's web and network
+/// processes), `idle` after its first list.
+fn idle_memory(bin: &Path, home: &Path, idle: Duration) -> Result<u64> {
+    with_app(
+        bin,
+        home,
+        &[("ROUNDS_PRINT_READY", "1".into())],
+        "ready_ms=",
+        |pid, _| {
+            std::thread::sleep(idle);
+            let tree = process_tree(pid);
+            ensure!(
+                tree.len() >= 2,
+                "the app started no WebKit process: {tree:?}"
+            );
+            Ok(tree.into_iter().filter_map(pss).sum())
+        },
+    )
+}
+
+/// The UI's report of scrolling the list for `frames` animation frames.
+fn scroll(bin: &Path, home: &Path, frames: u32) -> Result<Value> {
+    with_app(
+        bin,
+        home,
+        &[("ROUNDS_BENCH_SCROLL", frames.to_string())],
+        "scroll ",
+        |_, line| {
+            let report: Value = serde_json::from_str(&line["scroll ".len()..])
+                .with_context(|| format!("the scroll report: {line}"))?;
+            Ok(report)
+        },
+    )
+}
+
 /// The run with the median total time.
 fn median(mut v: Vec<Start>) -> Start {
     v.sort_by_key(|s| s.total);
     v.swap_remove(v.len() / 2)
 }
 
-pub fn section(tickets: usize, runs: usize) -> Result<Vec<Row>> {
+pub fn section(sizes: &Sizes) -> Result<Vec<Row>> {
     ensure!(
         std::env::var_os("DISPLAY").is_some(),
         "the desktop cold start needs a display: run the benchmark inside scripts/with-session.sh"
     );
     let bin = desktop_bin()?;
-    let measure = |n: usize| -> Result<Start> {
-        let home = tempfile::tempdir()?;
-        home_with(home.path(), n)?;
+    let (tickets, runs) = (sizes.tickets, sizes.runs);
+    let empty_home = tempfile::tempdir()?;
+    home_with(empty_home.path(), 0)?;
+    let full_home = tempfile::tempdir()?;
+    home_with(full_home.path(), tickets)?;
+    let measure = |home: &Path, n: usize| -> Result<Start> {
         // One start to warm the page cache, as on a workstation used every day.
-        cold_start(&bin, home.path())?;
+        cold_start(&bin, home)?;
         let mut starts = Vec::with_capacity(runs);
         for _ in 0..runs {
-            let s = cold_start(&bin, home.path())?;
+            let s = cold_start(&bin, home)?;
             ensure!(
                 n == 0 || s.rows > 0,
                 "the first list showed no rows out of {n} cached"
@@ -136,10 +270,10 @@ pub fn section(tickets: usize, runs: usize) -> Result<Vec<Row>> {
         }
         Ok(median(starts))
     };
-    let empty = measure(0)?;
-    let full = measure(tickets)?;
+    let empty = measure(empty_home.path(), 0)?;
+    let full = measure(full_home.path(), tickets)?;
     let ms = |v: f64| format!("{v:.0} ms");
-    Ok(vec![
+    let mut rows = vec![
         Row {
             what: format!(
                 "desktop cold start to first ticket list, {tickets} tickets cached (median of {runs})"
@@ -163,5 +297,46 @@ pub fn section(tickets: usize, runs: usize) -> Result<Vec<Row>> {
             ratio: String::new(),
             target: "",
         },
-    ])
+    ];
+
+    let idle = Duration::from_secs(sizes.idle_secs);
+    let mib = |b: u64| format!("{:.1} MiB", b as f64 / 1048576.0);
+    let mem_empty = idle_memory(&bin, empty_home.path(), idle)?;
+    let mem_full = idle_memory(&bin, full_home.path(), idle)?;
+    rows.push(Row {
+        what: format!(
+            "desktop idle memory, {tickets} tickets cached: PSS of the app and its WebKit processes, {}s after the first list",
+            sizes.idle_secs
+        ),
+        value: mib(mem_full),
+        baseline: format!("{} (empty profile)", mib(mem_empty)),
+        ratio: format!("{:.2}x", mem_full as f64 / mem_empty.max(1) as f64),
+        target: "< 150 MB",
+    });
+    drop(full_home);
+
+    let big_home = tempfile::tempdir()?;
+    home_with(big_home.path(), sizes.scroll_tickets)?;
+    let report = scroll(&bin, big_home.path(), sizes.scroll_frames)?;
+    let field = |k: &str| report[k].as_f64().unwrap_or(f64::NAN);
+    ensure!(field("rows") > 0.0, "the list did not scroll: {report}");
+    rows.push(Row {
+        what: format!(
+            "desktop list scrolling, {} tickets cached: {} frames at 5 rows per frame ({:.0} rows); frame interval p50; p95; max; frames over 50 ms",
+            sizes.scroll_tickets,
+            sizes.scroll_frames,
+            field("rows")
+        ),
+        value: format!(
+            "{}; {}; {}; {}",
+            ms(field("p50_ms")),
+            ms(field("p95_ms")),
+            ms(field("max_ms")),
+            field("long_frames")
+        ),
+        baseline: "16.7 ms (60 Hz)".into(),
+        ratio: format!("{:.2}x (p95)", field("p95_ms") / 16.7),
+        target: "no frame over 50 ms",
+    });
+    Ok(rows)
 }

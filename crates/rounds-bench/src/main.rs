@@ -33,8 +33,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 struct Sizes {
-    desktop_tickets: usize,
-    desktop_runs: usize,
+    desktop: desktop::Sizes,
     search_tickets: usize,
     local_saves: usize,
     propagations: usize,
@@ -51,8 +50,13 @@ fn main() -> Result<()> {
     let quick = std::env::args().any(|a| a == "--quick");
     let mut sizes = if quick {
         Sizes {
-            desktop_tickets: 300,
-            desktop_runs: 1,
+            desktop: desktop::Sizes {
+                tickets: 300,
+                runs: 1,
+                scroll_tickets: 1_000,
+                scroll_frames: 60,
+                idle_secs: 1,
+            },
             search_tickets: 3_000,
             local_saves: 200,
             propagations: 20,
@@ -63,8 +67,13 @@ fn main() -> Result<()> {
         }
     } else {
         Sizes {
-            desktop_tickets: 10_000,
-            desktop_runs: 5,
+            desktop: desktop::Sizes {
+                tickets: 10_000,
+                runs: 5,
+                scroll_tickets: 100_000,
+                scroll_frames: 600,
+                idle_secs: 5,
+            },
             search_tickets: 1_000_000,
             local_saves: 2_000,
             propagations: 300,
@@ -87,7 +96,7 @@ fn main() -> Result<()> {
     // `--search-only`: the local search figures alone (the million-ticket corpus takes
     // minutes to build; the server figures do not depend on it).
     if std::env::args().any(|a| a == "--desktop-only") {
-        let rows = desktop::section(sizes.desktop_tickets, sizes.desktop_runs)?;
+        let rows = desktop::section(&sizes.desktop)?;
         print_table(&rows, quick);
         return Ok(());
     }
@@ -95,7 +104,7 @@ fn main() -> Result<()> {
         Vec::new()
     } else {
         let mut rows = rt.block_on(server_section(&sizes))?;
-        rows.extend(desktop::section(sizes.desktop_tickets, sizes.desktop_runs)?);
+        rows.extend(desktop::section(&sizes.desktop)?);
         rows
     };
     if std::env::args().any(|a| a == "--no-search") {

@@ -20,6 +20,8 @@ import type {
   View,
 } from './types';
 
+import type { ScrollReport } from './bench';
+
 type Unlisten = () => void;
 
 export function inTauri(): boolean {
@@ -95,7 +97,8 @@ export const api = {
   oncallNow: (campus: string) => call<OnDuty>('oncall_now', { campus }),
   /** Once per run, when the first screen with data is up (the shell's cold-start mark). */
   uiReady: (rows: number, marks: { timeOrigin: number; script: number }) =>
-    call<null>('ui_ready', { rows, marks }),
+    call<number | null>('ui_ready', { rows, marks }),
+  benchScrollReport: (report: ScrollReport) => call<null>('bench_scroll_report', { report }),
 
   onStatus: (h: (s: SyncStatus) => void) => on<SyncStatus>('rounds://status', h),
   onNotice: (h: (n: UiNotice) => void) => on<UiNotice>('rounds://notice', h),

@@ -65,6 +65,7 @@ export function mockApi(): MockedApi {
     oncallImport: vi.fn(),
     oncallNow: vi.fn(async (campus: string) => ({ campus, at: '2026-11-27T02:00:00Z', shift: null, primary: null, backup: null })),
     uiReady: vi.fn(async () => null),
+    benchScrollReport: vi.fn(async () => null),
     onStatus: vi.fn(async () => () => {}),
     onNotice: vi.fn(async () => () => {}),
     onOpenTicket: vi.fn(async () => () => {}),
