@@ -285,7 +285,7 @@ async fn ui_ready<R: Runtime>(
     shell: State<'_, Shell>,
     rows: usize,
     marks: Option<StartupMarks>,
-) -> Res<Option<u32>> {
+) -> Res<Option<ScrollBench>> {
     let ms = shell.started.elapsed().as_secs_f64() * 1000.0;
     // Where the start-up time went: before the page began loading (GTK, WebKit's processes),
     // loading and evaluating the bundle, then the UI's own work (IPC, the first query, render).
@@ -303,9 +303,14 @@ async fn ui_ready<R: Runtime>(
     tracing::info!(ms, rows, page_ms, script_ms, "first screen rendered");
     // The benchmark's switches: print the ready line, exit at once, or scroll the list first.
     let exit = std::env::var_os("ROUNDS_EXIT_WHEN_READY").is_some();
-    let scroll = std::env::var("ROUNDS_BENCH_SCROLL")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok());
+    // `FRAMES` or `FRAMES:ROWS_PER_FRAME` (default 5; 0 measures frames without scrolling).
+    let scroll = std::env::var("ROUNDS_BENCH_SCROLL").ok().and_then(|v| {
+        let (frames, rows) = v.split_once(':').unwrap_or((&v, "5"));
+        Some(ScrollBench {
+            frames: frames.parse().ok()?,
+            rows_per_frame: rows.parse().ok()?,
+        })
+    });
     if exit || scroll.is_some() || std::env::var_os("ROUNDS_PRINT_READY").is_some() {
         println!("ready_ms={ms:.1} page_ms={page_ms:.1} script_ms={script_ms:.1} rows={rows}");
     }
@@ -313,6 +318,13 @@ async fn ui_ready<R: Runtime>(
         app.exit(0);
     }
     Ok(scroll)
+}
+
+/// What the list-scrolling benchmark asks the UI to do.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ScrollBench {
+    pub frames: u32,
+    pub rows_per_frame: u32,
 }
 
 /// The UI's report of the list-scrolling benchmark (`ROUNDS_BENCH_SCROLL`): printed as one

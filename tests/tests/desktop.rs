@@ -199,8 +199,20 @@ fn start_server(data: &Path, port: u16) -> ServerProcess {
     ServerProcess::start_on(data, &format!("127.0.0.1:{port}"))
 }
 
+/// The whole scenario takes under a minute; a step that never answers (a WebDriver call into
+/// a stuck window) must fail the run, not hold CI until its own limit.
+const SCENARIO_LIMIT: Duration = Duration::from_secs(600);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn report_with_redacted_screenshot_then_follow_it() {
+    tokio::time::timeout(SCENARIO_LIMIT, scenario())
+        .await
+        .unwrap_or_else(|_| {
+            panic!("the desktop scenario did not finish within {SCENARIO_LIMIT:?}")
+        });
+}
+
+async fn scenario() {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "no DISPLAY: run inside scripts/with-session.sh (it starts Xvfb)"

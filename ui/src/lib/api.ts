@@ -97,7 +97,7 @@ export const api = {
   oncallNow: (campus: string) => call<OnDuty>('oncall_now', { campus }),
   /** Once per run, when the first screen with data is up (the shell's cold-start mark). */
   uiReady: (rows: number, marks: { timeOrigin: number; script: number }) =>
-    call<number | null>('ui_ready', { rows, marks }),
+    call<{ frames: number; rows_per_frame: number } | null>('ui_ready', { rows, marks }),
   benchScrollReport: (report: ScrollReport) => call<null>('bench_scroll_report', { report }),
 
   onStatus: (h: (s: SyncStatus) => void) => on<SyncStatus>('rounds://status', h),

@@ -23,7 +23,7 @@ export async function scrollBench(frames: number, stepPx: number, rowHeight: num
   let last = await nextFrame();
   for (let i = 0; i < frames; i++) {
     const before = el.scrollTop;
-    el.scrollTop = before + stepPx >= el.scrollHeight - el.clientHeight ? 0 : before + stepPx;
+    if (stepPx > 0) el.scrollTop = before + stepPx >= el.scrollHeight - el.clientHeight ? 0 : before + stepPx;
     travelled += Math.abs(el.scrollTop - before);
     const now = await nextFrame();
     gaps.push(now - last);

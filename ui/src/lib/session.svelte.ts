@@ -96,18 +96,18 @@ export async function loadDirectory() {
 const scriptAt = performance.now();
 let readySent = false;
 /** Tells the shell, once per run, that the first screen is on screen (cold-start benchmark).
- * When the benchmark asks for it, the shell answers with a number of frames to scroll the
- * ticket list for, and the UI reports how smooth that was. */
+ * When the benchmark asks for it, the shell answers with how many frames to scroll the
+ * ticket list for, and how far, and the UI reports how smooth that was. */
 export function markReady(rows: number) {
   if (readySent) return;
   readySent = true;
   api
     .uiReady(rows, { timeOrigin: performance.timeOrigin, script: scriptAt })
-    .then(async (frames) => {
-      if (!frames) return;
+    .then(async (bench) => {
+      if (!bench) return;
       const { scrollBench } = await import('./bench');
       const { ROW_HEIGHT } = await import('../components/TicketList.svelte');
-      await api.benchScrollReport(await scrollBench(frames, 5 * ROW_HEIGHT, ROW_HEIGHT));
+      await api.benchScrollReport(await scrollBench(bench.frames, bench.rows_per_frame * ROW_HEIGHT, ROW_HEIGHT));
     })
     .catch(() => {
       /* an older shell without the command: nothing to measure */
