@@ -194,7 +194,12 @@ pub fn prepare(
     })
 }
 
-/// Stores the history and replaces the ticket's timers. Call after the ticket row is written.
+/// A ladder point as stored in a ticket's timer row: target, percent, step, due time.
+#[derive(Serialize, Deserialize)]
+struct TimerPoint(String, u8, u8, String);
+
+/// Stores the history and replaces the ticket's timer row with its ladder points still ahead
+/// (none: no row). Call after the ticket row is written.
 pub fn save(tx: &Tx<'_>, w: &SlaWrite) -> Result<(), ApiError> {
     let id = w.ticket_id.to_string();
     tx.prepare_cached("UPDATE tickets SET status_history = ?2 WHERE id = ?1")?
@@ -202,13 +207,33 @@ pub fn save(tx: &Tx<'_>, w: &SlaWrite) -> Result<(), ApiError> {
             id,
             serde_json::to_string(&w.history).map_err(ApiError::internal)?
         ])?;
-    tx.prepare_cached("DELETE FROM sla_timers WHERE ticket_id = ?1")?
-        .execute([&id])?;
-    let mut st = tx.prepare_cached(
-        "INSERT INTO sla_timers (ticket_id, target, percent, step, due_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    for p in &w.pending {
-        st.execute(params![id, p.target.as_str(), p.percent, p.step, ts(p.due)])?;
+    let mut points: Vec<TimerPoint> = w
+        .pending
+        .iter()
+        .map(|p| TimerPoint(p.target.as_str().into(), p.percent, p.step, ts(p.due)))
+        .collect();
+    points.sort_by(|a, b| (&a.3, &a.0, a.1).cmp(&(&b.3, &b.0, b.1)));
+    write_timers(tx, &id, &points)
+}
+
+/// Writes a ticket's timer row from its points, soonest first; no points deletes the row.
+fn write_timers(tx: &Tx<'_>, ticket_id: &str, points: &[TimerPoint]) -> Result<(), ApiError> {
+    match points.first() {
+        None => {
+            tx.prepare_cached("DELETE FROM sla_timers WHERE ticket_id = ?1")?
+                .execute([ticket_id])?;
+        }
+        Some(first) => {
+            tx.prepare_cached(
+                "INSERT INTO sla_timers (ticket_id, due_at, points) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT(ticket_id) DO UPDATE SET due_at = excluded.due_at, points = excluded.points",
+            )?
+            .execute(params![
+                ticket_id,
+                first.3,
+                serde_json::to_string(points).map_err(ApiError::internal)?
+            ])?;
+        }
     }
     Ok(())
 }
@@ -351,44 +376,49 @@ pub fn page_if_needed(
     Ok(())
 }
 
-/// Fires every timer due at or before `now`, oldest first, up to `limit` of them. Returns
-/// how many fired.
+/// Fires every ladder point due at or before `now`, soonest first, from at most `limit`
+/// tickets' timer rows. Returns how many fired.
 pub fn fire_due(
     tx: &mut Tx<'_>,
     settings: &SlaSettings,
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<usize, ApiError> {
-    let due: Vec<(String, String, u8, u8, String)> = {
+    let now_ts = ts(now);
+    let rows: Vec<(String, String)> = {
         let mut st = tx.prepare_cached(
-            "SELECT ticket_id, target, percent, step, due_at FROM sla_timers WHERE due_at <= ?1 \
-             ORDER BY due_at, ticket_id, target, percent LIMIT ?2",
+            "SELECT ticket_id, points FROM sla_timers WHERE due_at <= ?1 \
+             ORDER BY due_at, ticket_id LIMIT ?2",
         )?;
-        st.query_map(params![ts(now), limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        st.query_map(params![now_ts, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<Result<_, _>>()?
     };
     let mut fired = 0;
-    for (ticket_id, target, percent, step, due_at) in due {
-        tx.prepare_cached(
-            "DELETE FROM sla_timers WHERE ticket_id = ?1 AND target = ?2 AND percent = ?3",
-        )?
-        .execute(params![ticket_id, target, percent])?;
+    for (ticket_id, points) in rows {
+        let points: Vec<TimerPoint> = serde_json::from_str(&points).map_err(ApiError::internal)?;
+        let (due, ahead): (Vec<TimerPoint>, Vec<TimerPoint>) =
+            points.into_iter().partition(|p| p.3 <= now_ts);
+        // The row loses its due points in the transaction that records their escalations,
+        // so each fires once.
+        write_timers(tx, &ticket_id, &ahead)?;
         let id = Uuid::parse_str(&ticket_id).map_err(ApiError::internal)?;
-        let Some(mut ticket) = store::ticket_get(tx, id)? else {
-            continue;
-        };
-        let target = SlaTargetKind::parse(&target)
-            .ok_or_else(|| ApiError::internal(format!("timer target {target}")))?;
-        if ticket.sla.as_ref().is_none_or(|s| s.fired(target, percent)) {
-            continue;
+        for TimerPoint(target, percent, step, due_at) in due {
+            let Some(mut ticket) = store::ticket_get(tx, id)? else {
+                break;
+            };
+            let target = SlaTargetKind::parse(&target)
+                .ok_or_else(|| ApiError::internal(format!("timer target {target}")))?;
+            if ticket.sla.as_ref().is_none_or(|s| s.fired(target, percent)) {
+                continue;
+            }
+            let due = DateTime::parse_from_rfc3339(&due_at)
+                .map_err(ApiError::internal)?
+                .with_timezone(&Utc);
+            escalate(tx, settings, &mut ticket, target, percent, step, due, now)?;
+            fired += 1;
         }
-        let due = DateTime::parse_from_rfc3339(&due_at)
-            .map_err(ApiError::internal)?
-            .with_timezone(&Utc);
-        escalate(tx, settings, &mut ticket, target, percent, step, due, now)?;
-        fired += 1;
     }
     Ok(fired)
 }
