@@ -15,6 +15,7 @@ use tauri::{Runtime, State};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::bench::{ScrollBench, ScrollReport, StartupMarks};
 use crate::capture::{self, Capture, MonitorInfo};
 use crate::{Locale, Shell};
 
@@ -278,7 +279,8 @@ async fn set_locale<R: Runtime>(
 }
 
 /// The UI calls this once its first ticket list is on screen. With `ROUNDS_EXIT_WHEN_READY`
-/// set, the app prints the time since start and exits: the cold-start benchmark.
+/// set, the app prints the time since start and exits: the cold-start benchmark. With
+/// `ROUNDS_BENCH_SCROLL`, the answer tells the UI to run the scrolling benchmark.
 #[tauri::command]
 async fn ui_ready<R: Runtime>(
     app: tauri::AppHandle<R>,
@@ -287,30 +289,10 @@ async fn ui_ready<R: Runtime>(
     marks: Option<StartupMarks>,
 ) -> Res<Option<ScrollBench>> {
     let ms = shell.started.elapsed().as_secs_f64() * 1000.0;
-    // Where the start-up time went: before the page began loading (GTK, WebKit's processes),
-    // loading and evaluating the bundle, then the UI's own work (IPC, the first query, render).
-    let start_epoch_ms = shell
-        .started_wall
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64() * 1000.0)
-        .unwrap_or_default();
-    let (page_ms, script_ms) = marks
-        .map(|m| {
-            let page = m.time_origin - start_epoch_ms;
-            (page, page + m.script)
-        })
-        .unwrap_or((f64::NAN, f64::NAN));
+    let (page_ms, script_ms) = crate::bench::startup_breakdown(shell.started_wall, marks);
     tracing::info!(ms, rows, page_ms, script_ms, "first screen rendered");
-    // The benchmark's switches: print the ready line, exit at once, or scroll the list first.
     let exit = std::env::var_os("ROUNDS_EXIT_WHEN_READY").is_some();
-    // `FRAMES` or `FRAMES:ROWS_PER_FRAME` (default 5; 0 measures frames without scrolling).
-    let scroll = std::env::var("ROUNDS_BENCH_SCROLL").ok().and_then(|v| {
-        let (frames, rows) = v.split_once(':').unwrap_or((&v, "5"));
-        Some(ScrollBench {
-            frames: frames.parse().ok()?,
-            rows_per_frame: rows.parse().ok()?,
-        })
-    });
+    let scroll = ScrollBench::from_env();
     if exit || scroll.is_some() || std::env::var_os("ROUNDS_PRINT_READY").is_some() {
         println!("ready_ms={ms:.1} page_ms={page_ms:.1} script_ms={script_ms:.1} rows={rows}");
     }
@@ -320,39 +302,24 @@ async fn ui_ready<R: Runtime>(
     Ok(scroll)
 }
 
-/// What the list-scrolling benchmark asks the UI to do.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct ScrollBench {
-    pub frames: u32,
-    pub rows_per_frame: u32,
-}
-
-/// The UI's report of the list-scrolling benchmark (`ROUNDS_BENCH_SCROLL`): printed as one
-/// JSON line for `rounds-bench`, then the app exits.
+/// The UI's report of the list-scrolling benchmark: printed as one JSON line for
+/// `rounds-bench`, then the app exits.
 #[tauri::command]
 async fn bench_scroll_report<R: Runtime>(
     app: tauri::AppHandle<R>,
-    report: serde_json::Value,
+    report: ScrollReport,
 ) -> Res<()> {
-    if std::env::var_os("ROUNDS_BENCH_SCROLL").is_none() {
+    if ScrollBench::from_env().is_none() {
         return Err(AppError::new(
             AppErrorCode::Validation,
             "no scroll benchmark was asked for",
         ));
     }
-    println!("scroll {report}");
+    let line = serde_json::to_string(&report)
+        .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))?;
+    println!("scroll {line}");
     app.exit(0);
     Ok(())
-}
-
-/// Timestamps the web view took during start-up (`performance` clock, milliseconds).
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartupMarks {
-    /// `performance.timeOrigin`: when the page started loading, on the Unix epoch.
-    pub time_origin: f64,
-    /// When the bundle began to run, relative to `time_origin`.
-    pub script: f64,
 }
 
 // The on-call roster lives on the server: these need the network (`offline` without it).

@@ -10,6 +10,7 @@
 //! - Closing the window hides it; the tray keeps the app (and notifications) alive until Quit.
 //! - `ROUNDS_HOME` redirects every directory the app writes (profile, logs), for tests.
 
+pub mod bench;
 mod capture;
 pub mod commands;
 mod i18n;

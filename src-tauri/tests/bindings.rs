@@ -29,6 +29,7 @@ fn generated() -> String {
     use rounds_core::oncall::{OnDuty, RosterImport, Shift, ShiftRequest};
     use rounds_core::sla::{ChecklistKey, ChecklistStep, Escalation, SlaTargetKind, TicketSla};
     use rounds_core::wire::{Op, OpKind};
+    use rounds_desktop::bench::{ScrollBench, ScrollReport, StartupMarks};
     use rounds_desktop::commands::ServerCheck;
     use rounds_desktop::{Capture, Locale, MonitorInfo, UiNotice};
     use rounds_store::{
@@ -74,6 +75,9 @@ fn generated() -> String {
         Notice,
         UiNotice,
         ServerCheck,
+        StartupMarks,
+        ScrollBench,
+        ScrollReport,
         MonitorInfo,
         Capture,
         Locale,

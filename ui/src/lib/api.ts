@@ -1,6 +1,18 @@
 // The one door to the Rust side. Every Tauri command and event goes through here so tests can
 // mock this module, and a plain browser (`npm run dev`) falls back to an in-memory backend.
-import type { AppError, Comment, Conflict, Status, SyncStatus, TicketDraft, TicketPatch, UserPublic } from './bindings';
+import type {
+  AppError,
+  Comment,
+  Conflict,
+  ScrollBench,
+  ScrollReport,
+  StartupMarks,
+  Status,
+  SyncStatus,
+  TicketDraft,
+  TicketPatch,
+  UserPublic,
+} from './bindings';
 import type {
   Capture,
   Directory,
@@ -20,7 +32,6 @@ import type {
   View,
 } from './types';
 
-import type { ScrollReport } from './bench';
 
 type Unlisten = () => void;
 
@@ -96,8 +107,7 @@ export const api = {
   oncallImport: (csv: string) => call<RosterImport>('oncall_import', { csv }),
   oncallNow: (campus: string) => call<OnDuty>('oncall_now', { campus }),
   /** Once per run, when the first screen with data is up (the shell's cold-start mark). */
-  uiReady: (rows: number, marks: { timeOrigin: number; script: number }) =>
-    call<{ frames: number; rows_per_frame: number } | null>('ui_ready', { rows, marks }),
+  uiReady: (rows: number, marks: StartupMarks) => call<ScrollBench | null>('ui_ready', { rows, marks }),
   benchScrollReport: (report: ScrollReport) => call<null>('bench_scroll_report', { report }),
 
   onStatus: (h: (s: SyncStatus) => void) => on<SyncStatus>('rounds://status', h),

@@ -2,16 +2,7 @@
 // the app with ROUNDS_BENCH_SCROLL): scrolls the ticket list for a number of animation frames,
 // as a fast fling would, and reports the intervals between frames.
 
-export type ScrollReport = {
-  frames: number;
-  p50_ms: number;
-  p95_ms: number;
-  max_ms: number;
-  /** Frames that took longer than 50 ms (a "long frame", visible as a stutter). */
-  long_frames: number;
-  /** How far the list went, in rows. */
-  rows: number;
-};
+import type { ScrollReport } from './bindings';
 
 const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(resolve));
 

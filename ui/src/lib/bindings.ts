@@ -250,6 +250,28 @@ export type ServerCheck = { ok: boolean,
  */
 server: string, };
 
+export type StartupMarks = { 
+/**
+ * `performance.timeOrigin`: when the page started loading, on the Unix epoch.
+ */
+timeOrigin: number, 
+/**
+ * When the bundle began to run, relative to `time_origin`.
+ */
+script: number, };
+
+export type ScrollBench = { frames: number, rows_per_frame: number, };
+
+export type ScrollReport = { frames: number, p50_ms: number, p95_ms: number, max_ms: number, 
+/**
+ * Frames that took longer than 50 ms (a "long frame", visible as a stutter).
+ */
+long_frames: number, 
+/**
+ * How far the list went, in rows.
+ */
+rows: number, };
+
 export type MonitorInfo = { index: number, name: string, width: number, height: number, primary: boolean, };
 
 export type Capture = { 

@@ -1,0 +1,101 @@
+//! The shell's side of `rounds-bench`'s desktop figures: the start-up breakdown the UI reports
+//! when its first list is on screen, and the list-scrolling run. Nothing here runs unless the
+//! benchmark's environment variables ask for it.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Timestamps the web view took during start-up (`performance` clock, milliseconds).
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StartupMarks {
+    /// `performance.timeOrigin`: when the page started loading, on the Unix epoch.
+    pub time_origin: f64,
+    /// When the bundle began to run, relative to `time_origin`.
+    pub script: f64,
+}
+
+/// What the list-scrolling benchmark asks the UI to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct ScrollBench {
+    pub frames: u32,
+    pub rows_per_frame: u32,
+}
+
+impl ScrollBench {
+    /// `ROUNDS_BENCH_SCROLL`: `FRAMES` or `FRAMES:ROWS_PER_FRAME` (default 5 rows; 0 measures
+    /// the same frames without scrolling). `None` when unset or unreadable.
+    pub fn from_env() -> Option<ScrollBench> {
+        Self::parse(&std::env::var("ROUNDS_BENCH_SCROLL").ok()?)
+    }
+
+    fn parse(v: &str) -> Option<ScrollBench> {
+        let (frames, rows) = v.split_once(':').unwrap_or((v, "5"));
+        Some(ScrollBench {
+            frames: frames.parse().ok()?,
+            rows_per_frame: rows.parse().ok()?,
+        })
+    }
+}
+
+/// The UI's report of a scrolling run: frame intervals in milliseconds.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct ScrollReport {
+    pub frames: u32,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
+    /// Frames that took longer than 50 ms (a "long frame", visible as a stutter).
+    pub long_frames: u32,
+    /// How far the list went, in rows.
+    pub rows: u32,
+}
+
+/// Where the start-up time went, in milliseconds since the shell started: when the page
+/// began loading (before it: GTK and WebKit's processes) and when the bundle began to run.
+/// NaN without marks.
+pub fn startup_breakdown(
+    started: std::time::SystemTime,
+    marks: Option<StartupMarks>,
+) -> (f64, f64) {
+    let start_epoch_ms = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or_default();
+    marks
+        .map(|m| {
+            let page = m.time_origin - start_epoch_ms;
+            (page, page + m.script)
+        })
+        .unwrap_or((f64::NAN, f64::NAN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scroll_switch() {
+        let run = |frames, rows_per_frame| {
+            Some(ScrollBench {
+                frames,
+                rows_per_frame,
+            })
+        };
+        assert_eq!(ScrollBench::parse("600"), run(600, 5));
+        assert_eq!(ScrollBench::parse("600:0"), run(600, 0));
+        assert_eq!(ScrollBench::parse("600:x"), None);
+        assert_eq!(ScrollBench::parse(""), None);
+    }
+
+    #[test]
+    fn breakdown_is_relative_to_the_shell_start() {
+        let started = std::time::UNIX_EPOCH + std::time::Duration::from_millis(10_000);
+        let marks = StartupMarks {
+            time_origin: 10_300.0,
+            script: 50.0,
+        };
+        assert_eq!(startup_breakdown(started, Some(marks)), (300.0, 350.0));
+        assert!(startup_breakdown(started, None).0.is_nan());
+    }
+}
