@@ -543,3 +543,101 @@ fn pages_sorts_filters_and_snippets() {
         a.severity < b.severity || (a.severity == b.severity && a.created_at <= b.created_at)
     }));
 }
+
+/// A pulled ticket with this title, created at `at`.
+fn pulled(id: u128, title: &str, at: DateTime<Utc>) -> Entity {
+    Entity::Ticket(Ticket {
+        id: Uuid::from_u128(id),
+        number: Some(format!("R-2026-9{id:05}")),
+        title: title.into(),
+        description: "现场检查".into(),
+        campus: "main".into(),
+        department: "main-ivf".into(),
+        location: None,
+        reporter: Uuid::from_u128(1),
+        assignee: None,
+        severity: Severity::new(3).unwrap(),
+        status: Status::New,
+        work_type: WorkType::DailyOps,
+        maintenance_type: MaintenanceType::Corrective,
+        channel: Channel::Desktop,
+        attachments: vec![],
+        created_at: at,
+        updated_at: at,
+        acknowledged_at: None,
+        resolved_at: None,
+        closed_at: None,
+        sla: None,
+    })
+}
+
+#[test]
+fn pages_out_of_creation_order_and_reused_search_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path()).unwrap();
+    s.set_me(Some(&user(Role::Engineer))).unwrap();
+    let t = t0();
+    let page = |changes: Vec<Entity>| -> Vec<Change> {
+        changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, entity)| Change {
+                seq: i as i64 + 1,
+                entity,
+            })
+            .collect()
+    };
+    // Newest first, and two tickets created in the same microsecond (keys t and t + 1).
+    s.apply_pull(
+        "e1",
+        &page(vec![
+            pulled(3, "甲乙丙 打印机", t + Duration::hours(2)),
+            pulled(1, "丁戊己 扫码枪", t),
+            pulled(2, "庚辛壬 自助机", t),
+            pulled(4, "癸子丑 蓝屏", t - Duration::hours(1)),
+        ]),
+        4,
+    )
+    .unwrap();
+    for (q, id) in [("甲乙丙", 3), ("丁戊己", 1), ("庚辛壬", 2), ("癸子丑", 4)] {
+        assert_eq!(search(&s, q), BTreeSet::from([Uuid::from_u128(id)]), "{q}");
+    }
+    // One page moves ticket 1 to another time (a new key) and brings ticket 5 created in the
+    // same microsecond as 1 was: 5 takes the key 1 gave up, so the page removes and adds an
+    // index row under the same rowid.
+    s.apply_pull(
+        "e1",
+        &page(vec![
+            pulled(1, "丁戊己 扫码枪 已更换", t + Duration::hours(3)),
+            pulled(5, "寅卯辰 网络", t),
+        ]),
+        6,
+    )
+    .unwrap();
+    for (q, id) in [
+        ("甲乙丙", 3),
+        ("丁戊己", 1),
+        ("已更换", 1),
+        ("庚辛壬", 2),
+        ("癸子丑", 4),
+        ("寅卯辰", 5),
+    ] {
+        assert_eq!(search(&s, q), BTreeSet::from([Uuid::from_u128(id)]), "{q}");
+    }
+    assert_eq!(search(&s, "现场检查").len(), 5);
+    // Newest first is creation order: 1 (moved), 3, then 2 and 5 at t, then 4.
+    let newest: Vec<Uuid> = s
+        .ticket_page(&TicketFilter {
+            q: Some("现场".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.ticket.id)
+        .collect();
+    assert_eq!(newest[..2], [Uuid::from_u128(1), Uuid::from_u128(3)]);
+    assert_eq!(newest[4], Uuid::from_u128(4));
+    assert_eq!(s.search_rebuild().unwrap(), 5);
+    assert_eq!(search(&s, "已更换"), BTreeSet::from([Uuid::from_u128(1)]));
+}
