@@ -10,7 +10,7 @@ use rounds_core::merge::TicketPatch;
 use rounds_core::model::{Comment, Status, Ticket, TicketDraft, UserPublic};
 use rounds_core::oncall::{OnDuty, RosterImport, Shift, ShiftRequest};
 use rounds_store::{Conflict, TicketFilter, TicketPage, TicketView};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tauri::{Runtime, State};
 use ts_rs::TS;
 use uuid::Uuid;
