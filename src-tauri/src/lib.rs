@@ -16,6 +16,7 @@ pub mod commands;
 mod i18n;
 mod logs;
 mod notify;
+mod rendering;
 mod tray;
 
 use std::path::{Path, PathBuf};
@@ -151,6 +152,9 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, opts: ShellOptions) -> ta
                 app.manage(open_shell(&dir, started)?);
             }
             let rounds = app.state::<Shell>().app.clone();
+            if let Some(window) = app.get_webview_window("main") {
+                rendering::adapt(&window);
+            }
             if opts.tray {
                 // The window still works without a tray (a desktop with no status area);
                 // say so once rather than refuse to start.

@@ -175,8 +175,25 @@ impl Ui {
         }
     }
 
+    /// The screen as the user sees it, grabbed from the X server. (WebDriver's screenshot
+    /// never answers once the window has been hidden and shown again while the web view draws
+    /// without accelerated compositing, as it does on this GPU-less machine.)
     async fn shot(&self, name: &str) {
-        let png = self.c.screenshot().await.unwrap();
+        // The desktop's own notification pop-ups (dunst) would cover the app's corner: the
+        // notifications were delivered already (dbus-monitor saw them), so close them.
+        let _ = Command::new("dunstctl").arg("close-all").status();
+        // Let the last change paint.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let grab = Command::new("import")
+            .args(["-window", "root", "png:-"])
+            .output()
+            .unwrap();
+        assert!(
+            grab.status.success() && grab.stdout.starts_with(b"\x89PNG"),
+            "ImageMagick could not grab the screen: {}",
+            String::from_utf8_lossy(&grab.stderr)
+        );
+        let png = grab.stdout;
         std::fs::create_dir_all(&self.shots).unwrap();
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
