@@ -60,27 +60,17 @@ fn corpus(n: usize) -> Vec<Change> {
         let id = Uuid::from_u128(1_000_000 + i as u128);
         let at = t0() - Duration::minutes(i64::from(g.opened_minutes_ago));
         out.push(next(Entity::Ticket(Ticket {
-            id,
             number: Some(format!("R-2026-{:06}", i + 1)),
-            title: g.title,
             description: g.description,
             campus: g.campus.into(),
             department: g.department.into(),
             location: g.location,
-            reporter,
-            assignee: None,
             severity: Severity::new(g.severity).unwrap(),
             status: g.status.parse().unwrap(),
             work_type: g.work_type.parse().unwrap(),
             maintenance_type: g.maintenance_type.parse().unwrap(),
             channel: g.channel.parse().unwrap(),
-            attachments: vec![],
-            created_at: at,
-            updated_at: at,
-            acknowledged_at: None,
-            resolved_at: None,
-            closed_at: None,
-            sla: None,
+            ..pulled(id, &g.title, at)
         })));
         for (j, c) in g.comments.into_iter().enumerate() {
             out.push(next(Entity::Comment(Comment {
@@ -544,11 +534,11 @@ fn pages_sorts_filters_and_snippets() {
     }));
 }
 
-/// A pulled ticket with this title, created at `at`.
-fn pulled(id: u128, title: &str, at: DateTime<Utc>) -> Entity {
-    Entity::Ticket(Ticket {
-        id: Uuid::from_u128(id),
-        number: Some(format!("R-2026-9{id:05}")),
+/// A pulled ticket with this title, created at `at`, reported by user 1, plain elsewhere.
+fn pulled(id: Uuid, title: &str, at: DateTime<Utc>) -> Ticket {
+    Ticket {
+        id,
+        number: Some(format!("R-2026-9{:05}", id.as_u128())),
         title: title.into(),
         description: "现场检查".into(),
         campus: "main".into(),
@@ -568,7 +558,7 @@ fn pulled(id: u128, title: &str, at: DateTime<Utc>) -> Entity {
         resolved_at: None,
         closed_at: None,
         sla: None,
-    })
+    }
 }
 
 #[test]
@@ -577,6 +567,7 @@ fn pages_out_of_creation_order_and_reused_search_keys() {
     let mut s = Store::open(dir.path()).unwrap();
     s.set_me(Some(&user(Role::Engineer))).unwrap();
     let t = t0();
+    let ticket = |id: u128, title: &str, at| Entity::Ticket(pulled(Uuid::from_u128(id), title, at));
     let page = |changes: Vec<Entity>| -> Vec<Change> {
         changes
             .into_iter()
@@ -591,10 +582,10 @@ fn pages_out_of_creation_order_and_reused_search_keys() {
     s.apply_pull(
         "e1",
         &page(vec![
-            pulled(3, "甲乙丙 打印机", t + Duration::hours(2)),
-            pulled(1, "丁戊己 扫码枪", t),
-            pulled(2, "庚辛壬 自助机", t),
-            pulled(4, "癸子丑 蓝屏", t - Duration::hours(1)),
+            ticket(3, "甲乙丙 打印机", t + Duration::hours(2)),
+            ticket(1, "丁戊己 扫码枪", t),
+            ticket(2, "庚辛壬 自助机", t),
+            ticket(4, "癸子丑 蓝屏", t - Duration::hours(1)),
         ]),
         4,
     )
@@ -608,8 +599,8 @@ fn pages_out_of_creation_order_and_reused_search_keys() {
     s.apply_pull(
         "e1",
         &page(vec![
-            pulled(1, "丁戊己 扫码枪 已更换", t + Duration::hours(3)),
-            pulled(5, "寅卯辰 网络", t),
+            ticket(1, "丁戊己 扫码枪 已更换", t + Duration::hours(3)),
+            ticket(5, "寅卯辰 网络", t),
         ]),
         6,
     )
