@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use rounds_core::model::{Role, UserPublic};
 use rounds_core::wire::Change;
 use uuid::Uuid;
@@ -77,39 +77,21 @@ fn field(line: &str, name: &str) -> Option<f64> {
 /// One cold start: wall time from spawn to the app's ready line, and the rows it showed.
 fn cold_start(bin: &Path, home: &Path) -> Result<Start> {
     let t = Instant::now();
-    let mut child = Command::new(bin)
-        .env("ROUNDS_HOME", home)
-        .env("ROUNDS_EXIT_WHEN_READY", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {}", bin.display()))?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("ready_ms=") {
-                let _ = tx.send(Start {
-                    total: t.elapsed(),
-                    page_ms: field(&line, "page_ms").unwrap_or(f64::NAN),
-                    script_ms: field(&line, "script_ms").unwrap_or(f64::NAN),
-                    rows: field(&line, "rows").unwrap_or(0.0) as usize,
-                });
-                return;
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(r) => {
-            child.wait()?;
-            Ok(r)
-        }
-        Err(_) => {
-            let _ = child.kill();
-            let status = child.wait()?;
-            bail!("the desktop app ({status}) did not render its ticket list within 60 s")
-        }
-    }
+    with_app(
+        bin,
+        home,
+        &[("ROUNDS_EXIT_WHEN_READY", "1".into())],
+        "ready_ms=",
+        Duration::from_secs(60),
+        |_, line| {
+            Ok(Start {
+                total: t.elapsed(),
+                page_ms: field(&line, "page_ms").unwrap_or(f64::NAN),
+                script_ms: field(&line, "script_ms").unwrap_or(f64::NAN),
+                rows: field(&line, "rows").unwrap_or(0.0) as usize,
+            })
+        },
+    )
 }
 
 /// Sizes of the desktop section.
@@ -188,14 +170,13 @@ fn with_app<T>(
             }
         }
     });
-    let got = rx.recv_timeout(wait);
-    let result = match got {
-        Ok(line) => then(child.id(), line),
+    let root = child.id();
+    let result = match rx.recv_timeout(wait) {
+        Ok(line) => then(root, line),
         Err(_) => Err(anyhow::anyhow!(
             "the desktop app printed no `{prefix}` line within {wait:?}"
         )),
     };
-    let root = child.id();
     let tree = process_tree(root);
     let _ = child.kill();
     let _ = child.wait();
