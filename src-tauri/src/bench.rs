@@ -51,6 +51,38 @@ pub struct ScrollReport {
     pub rows: u32,
 }
 
+/// What the benchmark asked of this run, from the environment: print the ready line
+/// (`ROUNDS_PRINT_READY`), also exit once ready (`ROUNDS_EXIT_WHEN_READY`, the cold start),
+/// or scroll the list first (`ROUNDS_BENCH_SCROLL`).
+#[derive(Debug, Clone, Copy)]
+pub struct Switches {
+    pub exit_when_ready: bool,
+    pub scroll: Option<ScrollBench>,
+    print_ready: bool,
+}
+
+impl Switches {
+    pub fn from_env() -> Switches {
+        let exit_when_ready = std::env::var_os("ROUNDS_EXIT_WHEN_READY").is_some();
+        let scroll = ScrollBench::from_env();
+        Switches {
+            exit_when_ready,
+            scroll,
+            print_ready: exit_when_ready
+                || scroll.is_some()
+                || std::env::var_os("ROUNDS_PRINT_READY").is_some(),
+        }
+    }
+
+    /// The ready line `rounds-bench` reads, when it asked for one: milliseconds since the
+    /// shell started, the start-up breakdown, and the rows the first list showed.
+    pub fn print_ready(&self, ms: f64, (page_ms, script_ms): (f64, f64), rows: usize) {
+        if self.print_ready {
+            println!("ready_ms={ms:.1} page_ms={page_ms:.1} script_ms={script_ms:.1} rows={rows}");
+        }
+    }
+}
+
 /// Where the start-up time went, in milliseconds since the shell started: when the page
 /// began loading (before it: GTK and WebKit's processes) and when the bundle began to run.
 /// NaN without marks.

@@ -15,7 +15,7 @@ use tauri::{Runtime, State};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::bench::{ScrollBench, ScrollReport, StartupMarks};
+use crate::bench::{ScrollBench, ScrollReport, StartupMarks, Switches};
 use crate::capture::{self, Capture, MonitorInfo};
 use crate::{Locale, Shell};
 
@@ -291,15 +291,12 @@ async fn ui_ready<R: Runtime>(
     let ms = shell.started.elapsed().as_secs_f64() * 1000.0;
     let (page_ms, script_ms) = crate::bench::startup_breakdown(shell.started_wall, marks);
     tracing::info!(ms, rows, page_ms, script_ms, "first screen rendered");
-    let exit = std::env::var_os("ROUNDS_EXIT_WHEN_READY").is_some();
-    let scroll = ScrollBench::from_env();
-    if exit || scroll.is_some() || std::env::var_os("ROUNDS_PRINT_READY").is_some() {
-        println!("ready_ms={ms:.1} page_ms={page_ms:.1} script_ms={script_ms:.1} rows={rows}");
-    }
-    if exit {
+    let bench = Switches::from_env();
+    bench.print_ready(ms, (page_ms, script_ms), rows);
+    if bench.exit_when_ready {
         app.exit(0);
     }
-    Ok(scroll)
+    Ok(bench.scroll)
 }
 
 /// The UI's report of the list-scrolling benchmark: printed as one JSON line for

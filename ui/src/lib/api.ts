@@ -32,7 +32,6 @@ import type {
   View,
 } from './types';
 
-
 type Unlisten = () => void;
 
 export function inTauri(): boolean {
