@@ -404,10 +404,12 @@ pub fn fire_due(
         // so each fires once.
         write_timers(tx, &ticket_id, &ahead)?;
         let id = Uuid::parse_str(&ticket_id).map_err(ApiError::internal)?;
+        // `escalate` records each escalation on `ticket` as well as in its row, so one read
+        // serves all of the row's due points.
+        let Some(mut ticket) = store::ticket_get(tx, id)? else {
+            continue;
+        };
         for TimerPoint(target, percent, step, due_at) in due {
-            let Some(mut ticket) = store::ticket_get(tx, id)? else {
-                break;
-            };
             let target = SlaTargetKind::parse(&target)
                 .ok_or_else(|| ApiError::internal(format!("timer target {target}")))?;
             if ticket.sla.as_ref().is_none_or(|s| s.fired(target, percent)) {
