@@ -108,6 +108,29 @@ impl TestServer {
         }
     }
 
+    /// Waits until the escalation worker has fired every ladder point due by the server's clock.
+    /// Tickets read afterwards stay as they are until the clock moves again: a ticket that
+    /// arrives late, or a clock moved forward, sets the worker off just after the request.
+    pub async fn escalations_settled(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let next = self
+                .state
+                .db
+                .read(|tx| rounds_server::sla::next_due(tx))
+                .await
+                .unwrap();
+            if next.is_none_or(|due| due > self.clock.now()) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the escalation worker left a point due at {next:?} unfired for 30 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Adds a user straight into the database (how the first admin is made).
     pub async fn add_user(
         &self,

@@ -439,6 +439,9 @@ async fn a_refused_session_exits_4_and_keeps_the_outbox_until_a_new_login() {
         .await
         .expect(0, "login again");
     rounds(prof, &["sync"]).await.expect(0, "sync after login");
+    // Two hours on, the escalation worker may fire ladder points just after that sync.
+    server.escalations_settled().await;
+    rounds(prof, &["sync"]).await.expect(0, "sync");
 
     let mut admin = server.api();
     admin.login("admin", PASSWORD).await;

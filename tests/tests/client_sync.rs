@@ -614,6 +614,10 @@ async fn an_expired_session_keeps_the_outbox_until_the_next_sign_in() {
     assert_eq!((r.applied, r.rejected), (1, 0));
     let mut admin = server.api();
     admin.login("admin", PASSWORD).await;
+    // The ticket reached a server two hours ahead, past its response clock, so the escalation
+    // worker fires its ladder just after the push; the client must converge on that too.
+    server.escalations_settled().await;
+    p.app.sync_now().await.unwrap();
     let on_server = server_ticket(&admin, t.id).await;
     assert_number(on_server.number.as_deref());
     assert_eq!(p.view(t.id).await.ticket, on_server);
