@@ -154,6 +154,7 @@ mod tests {
         SyncStatus {
             server: None,
             user: None,
+            signed_in: false,
             online,
             syncing: false,
             unauthorized: false,

@@ -645,6 +645,7 @@ async fn the_session_token_is_kept_in_the_keychain_not_in_the_profile() {
     let s = status(prof).await;
     assert_eq!(s["server"], server.base);
     assert_eq!(s["user"]["username"], "eng");
+    assert_eq!(s["signed_in"], true);
     let out = rounds(
         prof,
         &[
@@ -673,6 +674,18 @@ async fn the_session_token_is_kept_in_the_keychain_not_in_the_profile() {
     assert!(keychain_token(prof).await.is_err());
     let (s, _) = api.get("/api/v1/me").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // The cache stays the last user's, and the status says nobody is signed in.
+    let s = status(prof).await;
+    assert_eq!(
+        (&s["user"]["username"], &s["signed_in"]),
+        (&json!("eng"), &json!(false))
+    );
+    let text = rounds(prof, &["status"])
+        .await
+        .expect(0, "status")
+        .stdout
+        .clone();
+    assert!(text.contains("eng (engineer), signed out"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

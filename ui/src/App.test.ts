@@ -88,7 +88,7 @@ describe('app shell', () => {
     render(App);
     await fireEvent.click(await screen.findByTestId('nav-settings'));
     expect(await screen.findByTestId('settings-user')).toHaveTextContent('李工');
-    m.status.mockResolvedValue(status({ user: null }));
+    m.status.mockResolvedValue(status({ user: engineer, signed_in: false }));
     await fireEvent.click(screen.getByTestId('change-server-settings'));
     await waitFor(() => expect(m.logout).toHaveBeenCalled());
     expect(await screen.findByTestId('server-input')).toBeInTheDocument();
@@ -102,9 +102,29 @@ describe('app shell', () => {
     expect(m.setLocale).toHaveBeenLastCalledWith('en');
     expect(screen.getByTestId('nav-settings')).toHaveTextContent('Settings');
     await fireEvent.change(screen.getByTestId('locale-select'), { target: { value: 'zh-CN' } });
-    m.status.mockResolvedValue(status({ user: null }));
+    m.status.mockResolvedValue(status({ user: engineer, signed_in: false }));
     await fireEvent.click(screen.getByTestId('sign-out'));
     expect(await screen.findByTestId('login-submit')).toBeInTheDocument();
+    // Anyone may sign in next: the form does not offer the previous user's name.
+    expect(screen.getByTestId('username')).toHaveValue('');
+  });
+
+  it('a status event after signing out keeps the login form (a sync that was running ends)', async () => {
+    let push: (s: ReturnType<typeof status>) => void = () => {};
+    m.onStatus.mockImplementation(async (cb) => {
+      push = cb;
+      return () => {};
+    });
+    m.status.mockResolvedValue(status({ user: engineer }));
+    render(App);
+    await fireEvent.click(await screen.findByTestId('nav-settings'));
+    m.status.mockResolvedValue(status({ user: engineer, signed_in: false, syncing: true }));
+    await fireEvent.click(screen.getByTestId('sign-out'));
+    expect(await screen.findByTestId('login-submit')).toBeInTheDocument();
+    push(status({ user: engineer, signed_in: false, syncing: false, last_sync: '2026-11-28T01:00:00Z' }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByTestId('login-submit')).toBeInTheDocument();
+    expect(screen.queryByTestId('nav-settings')).toBeNull();
   });
 
   it('sign out drops the banners about the previous user', async () => {
@@ -113,7 +133,7 @@ describe('app shell', () => {
     await fireEvent.click(await screen.findByTestId('nav-settings'));
     pushNotice({ kind: 'escalation', title: '升级告警', body: 'R-7 响应超时', ticket_id: 't-7' });
     expect(await screen.findByTestId('notice-banner')).toHaveTextContent('R-7 响应超时');
-    m.status.mockResolvedValue(status({ user: null }));
+    m.status.mockResolvedValue(status({ user: engineer, signed_in: false }));
     await fireEvent.click(screen.getByTestId('sign-out'));
     expect(await screen.findByTestId('login-submit')).toBeInTheDocument();
     expect(screen.queryByTestId('notice-banner')).toBeNull();

@@ -215,7 +215,12 @@ impl TicketActions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SyncStatus {
     pub server: Option<String>,
+    /// The last user signed in to this profile; kept after signing out, because the cache
+    /// and any pending work are theirs.
     pub user: Option<UserPublic>,
+    /// A session is held: false after signing out, until the next sign-in. A refused session
+    /// is still held (see `unauthorized`).
+    pub signed_in: bool,
     /// `None` until the first attempt to reach the server.
     pub online: Option<bool>,
     pub syncing: bool,
@@ -388,7 +393,10 @@ impl App {
             })
             .await?;
         self.local
-            .call(|s| s.set_meta("session_refused", None))
+            .call(|s| {
+                s.set_meta("session_refused", None)?;
+                s.set_meta("signed_out", None)
+            })
             .await?;
         {
             let mut rt = self.runtime.lock().unwrap_or_else(|p| p.into_inner());
@@ -412,6 +420,11 @@ impl App {
         tokio::task::spawn_blocking(move || store.clear())
             .await
             .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))??;
+        // Remembered in the profile: the signed-in user is kept (their cache stays), so the
+        // status needs to say that nobody is signed in, in this process and the next.
+        self.local
+            .call(|s| s.set_meta("signed_out", Some("1")))
+            .await?;
         self.session_changed();
         Ok(())
     }
@@ -592,7 +605,7 @@ impl App {
     }
 
     pub async fn status(&self) -> AppResult<SyncStatus> {
-        let (server, user, pending, conflicts, last_sync, last_error, refused) = self
+        let (server, user, pending, conflicts, last_sync, last_error, refused, signed_out) = self
             .local
             .call(|s| {
                 Ok((
@@ -603,12 +616,14 @@ impl App {
                     s.meta("last_sync")?,
                     s.meta("last_error")?,
                     s.meta("session_refused")?.is_some(),
+                    s.meta("signed_out")?.is_some(),
                 ))
             })
             .await?;
         let rt = self.runtime.lock().unwrap_or_else(|p| p.into_inner());
         Ok(SyncStatus {
             server,
+            signed_in: user.is_some() && !signed_out,
             user,
             online: rt.online,
             syncing: rt.syncing,

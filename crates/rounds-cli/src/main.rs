@@ -516,7 +516,8 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     s.server.as_deref().unwrap_or("(not signed in)")
                 );
                 if let Some(u) = &s.user {
-                    println!("user:        {} ({})", u.username, u.role);
+                    let out = if s.signed_in { "" } else { ", signed out" };
+                    println!("user:        {} ({}){out}", u.username, u.role);
                 }
                 println!("pending ops: {}", s.pending_ops);
                 println!("conflicts:   {}", s.conflicts);

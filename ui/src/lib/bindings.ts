@@ -198,7 +198,17 @@ export type AppErrorCode = "offline" | "unauthorized" | "not_signed_in" | "no_ke
 
 export type AppError = { code: AppErrorCode, message: string, };
 
-export type SyncStatus = { server: string | null, user: UserPublic | null, 
+export type SyncStatus = { server: string | null, 
+/**
+ * The last user signed in to this profile; kept after signing out, because the cache
+ * and any pending work are theirs.
+ */
+user: UserPublic | null, 
+/**
+ * A session is held: false after signing out, until the next sign-in. A refused session
+ * is still held (see `unauthorized`).
+ */
+signed_in: boolean, 
 /**
  * `None` until the first attempt to reach the server.
  */

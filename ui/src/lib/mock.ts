@@ -117,10 +117,12 @@ const conflictList: Conflict[] = [
 ];
 const blobs = new Map<string, string>();
 let user: UserPublic | null = null;
+let signedIn = false;
 let server: string | null = localStorage.getItem('rounds.mock.server');
 const status = (): SyncStatus => ({
   server,
   user,
+  signed_in: signedIn,
   online: true,
   syncing: false,
   unauthorized: false,
@@ -130,12 +132,14 @@ const status = (): SyncStatus => ({
   last_error: null,
 });
 if (server) user = dir.users[Number(localStorage.getItem('rounds.mock.user') ?? 1)] ?? null;
+signedIn = user !== null && localStorage.getItem('rounds.mock.signed_out') === null;
 
 // Dev conveniences for looking at screens: ?as=nurse.zhang&view=triage&ticket=t-1&theme=dark
 const params = new URLSearchParams(typeof location !== 'undefined' ? location.search : '');
 if (params.get('lang') === 'en') setLocale('en');
 if (params.get('as')) {
   user = dir.users.find((u) => u.username === params.get('as')) ?? null;
+  signedIn = user !== null;
   server = 'http://127.0.0.1:8600';
 }
 setTimeout(() => {
@@ -277,6 +281,8 @@ export async function mockInvoke(cmd: string, a: Record<string, any>): Promise<u
       const idx = dir.users.findIndex((u) => u.username === a.username);
       if (idx < 0 || !a.password) fail('unauthorized', 'wrong username or password');
       user = dir.users[idx];
+      signedIn = true;
+      localStorage.removeItem('rounds.mock.signed_out');
       server = a.server;
       localStorage.setItem('rounds.mock.server', a.server);
       localStorage.setItem('rounds.mock.user', String(idx));
@@ -284,8 +290,8 @@ export async function mockInvoke(cmd: string, a: Record<string, any>): Promise<u
       return user;
     }
     case 'logout':
-      user = null;
-      localStorage.removeItem('rounds.mock.user');
+      signedIn = false;
+      localStorage.setItem('rounds.mock.signed_out', '1');
       emit('rounds://status', status());
       return null;
     case 'directory':
