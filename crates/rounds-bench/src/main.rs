@@ -104,11 +104,14 @@ fn main() -> Result<()> {
         Vec::new()
     } else {
         let mut rows = rt.block_on(server_section(&sizes))?;
-        rows.extend(desktop::section(&sizes.desktop)?);
+        // `--server-only`: the server and client figures alone (no display needed).
+        if !std::env::args().any(|a| a == "--server-only") {
+            rows.extend(desktop::section(&sizes.desktop)?);
+        }
         rows
     };
-    if std::env::args().any(|a| a == "--no-search") {
-        println!("(--no-search: the local search section was not run)");
+    if std::env::args().any(|a| a == "--no-search" || a == "--server-only") {
+        println!("(the local search section was not run)");
     } else {
         let tmp = tempfile::tempdir()?;
         rows.extend(search::section(tmp.path(), sizes.search_tickets)?);
