@@ -168,6 +168,24 @@ fn json_error<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiError {
     }
 }
 
+/// A JSON answer serialized before it is returned, into a buffer of the expected size: for
+/// large answers written where their data is read (see `sync::pull`).
+pub struct JsonBody(Vec<u8>);
+
+impl JsonBody {
+    pub fn new<T: serde::Serialize>(v: &T, capacity: usize) -> Result<JsonBody, ApiError> {
+        let mut buf = Vec::with_capacity(capacity);
+        serde_json::to_writer(&mut buf, v).map_err(ApiError::internal)?;
+        Ok(JsonBody(buf))
+    }
+}
+
+impl IntoResponse for JsonBody {
+    fn into_response(self) -> Response {
+        ([(header::CONTENT_TYPE, "application/json")], self.0).into_response()
+    }
+}
+
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()

@@ -485,16 +485,35 @@ pub struct ChangesPage {
     pub has_more: bool,
 }
 
-/// Reads up to `limit` changes above `after` that `actor` may see, in sequence order.
+/// One row of the change log: which entity changed, at which sequence, and the event kind.
+pub struct ChangeRow {
+    pub seq: i64,
+    pub kind: String,
+    pub id: String,
+    pub event: String,
+}
+
+/// A page of the change log before its entities are read: a pull writes each entity out as it
+/// loads it (see [`ChangeRows::loaded`]) rather than holding the whole page in memory twice.
+pub struct ChangeRows {
+    pub epoch: String,
+    pub rows: Vec<ChangeRow>,
+    pub cursor: i64,
+    pub has_more: bool,
+}
+
+/// Reads the log rows of up to `limit` changes above `after` that `actor` may see, in
+/// sequence order.
 ///
-/// Run inside one read transaction: when the page is the last, the cursor moves to the highest
-/// sequence of the snapshot, so a client does not rescan changes it may not see.
-pub fn changes_page(
+/// Run inside one read transaction, and load the entities in the same one: when the page is
+/// the last, the cursor moves to the highest sequence of the snapshot, so a client does not
+/// rescan changes it may not see.
+pub fn change_rows(
     conn: &Connection,
     actor: &Actor,
     after: i64,
     limit: u32,
-) -> Result<ChangesPage, ApiError> {
+) -> Result<ChangeRows, ApiError> {
     let (vis, vis_params) = visibility_sql(actor);
     let sql = format!(
         "SELECT c.seq, c.entity, c.entity_id, c.event FROM changes c WHERE c.seq > ? AND {vis} ORDER BY c.seq LIMIT ?"
@@ -506,37 +525,69 @@ pub fn changes_page(
     }
     let fetch = i64::from(limit) + 1;
     params.push(&fetch);
-    let rows: Vec<(i64, String, String, String)> = st
+    let mut rows: Vec<ChangeRow> = st
         .query_map(params.as_slice(), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(ChangeRow {
+                seq: r.get(0)?,
+                kind: r.get(1)?,
+                id: r.get(2)?,
+                event: r.get(3)?,
+            })
         })?
         .collect::<Result<_, _>>()?;
     let has_more = rows.len() > limit as usize;
-    let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
-    let mut last_read = after;
-    for (seq, kind, id, event) in rows.into_iter().take(limit as usize) {
-        last_read = seq;
-        // An entity that cannot be shown any more (a disabled user) is skipped, and the
-        // cursor still moves past it.
-        if let Some(entity) = load_entity(conn, &kind, &id)? {
-            changes.push((event, Change { seq, entity }));
-        }
-    }
-    let cursor = if has_more {
-        last_read
-    } else {
-        conn.prepare_cached("SELECT coalesce(max(seq), 0) FROM changes")?
+    rows.truncate(limit as usize);
+    let cursor = match rows.last() {
+        Some(last) if has_more => last.seq,
+        _ => conn
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM changes")?
             .query_row([], |r| r.get::<_, i64>(0))?
-            .max(after)
+            .max(after),
     };
     let epoch = conn
         .prepare_cached("SELECT value FROM meta WHERE key = 'epoch'")?
         .query_row([], |r| r.get(0))?;
-    Ok(ChangesPage {
+    Ok(ChangeRows {
         epoch,
-        changes,
+        rows,
         cursor,
         has_more,
+    })
+}
+
+impl ChangeRows {
+    /// The changes of these rows, each entity read as the iterator reaches it. An entity that
+    /// cannot be shown any more (a disabled user) is skipped; the cursor still moves past it.
+    pub fn loaded<'a>(
+        &'a self,
+        conn: &'a Connection,
+    ) -> impl Iterator<Item = Result<(&'a str, Change), ApiError>> + 'a {
+        self.rows.iter().filter_map(move |r| {
+            load_entity(conn, &r.kind, &r.id)
+                .map(|e| e.map(|entity| (r.event.as_str(), Change { seq: r.seq, entity })))
+                .transpose()
+        })
+    }
+}
+
+/// Reads up to `limit` changes above `after` that `actor` may see, in sequence order, with
+/// their entities (see [`change_rows`]).
+pub fn changes_page(
+    conn: &Connection,
+    actor: &Actor,
+    after: i64,
+    limit: u32,
+) -> Result<ChangesPage, ApiError> {
+    let rows = change_rows(conn, actor, after, limit)?;
+    let changes = rows
+        .loaded(conn)
+        .map(|c| c.map(|(event, change)| (event.to_owned(), change)))
+        .collect::<Result<_, _>>()?;
+    Ok(ChangesPage {
+        epoch: rows.epoch,
+        changes,
+        cursor: rows.cursor,
+        has_more: rows.has_more,
     })
 }
 
