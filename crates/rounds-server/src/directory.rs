@@ -301,9 +301,7 @@ pub async fn user_create(
     Json(req): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<UserPublic>), ApiError> {
     require_admin(&admin)?;
-    let (req, hash) = tokio::task::spawn_blocking(move || prepare_user(req))
-        .await
-        .map_err(ApiError::internal)??;
+    let (req, hash) = auth::hashing(move || prepare_user(req)).await??;
     let u = state
         .db
         .write(move |tx| user_insert(tx, Some(admin.id), req, hash))
