@@ -9,6 +9,8 @@
 //! (campus, department, internal notes) is enforced on every read path: REST, pull and events.
 
 pub mod alerts;
+#[allow(unsafe_code)]
+pub mod allocator;
 pub mod attachments;
 pub mod auth;
 pub mod backup;

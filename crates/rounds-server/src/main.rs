@@ -14,7 +14,8 @@ use rounds_server::{AppState, Config, demo, directory};
 
 /// mimalloc instead of the system allocator: glibc's per-thread arenas fragmented under large
 /// pull answers until the server's RSS passed 130 MiB with 100k tickets; with mimalloc it
-/// holds 57 MiB after the server benchmarks (see docs/benchmarks.md).
+/// holds 57 MiB after the server benchmarks (see docs/benchmarks.md). On Linux it replaces
+/// malloc for SQLite too (see Cargo.toml), and `allocator::tune` shortens its purge delay.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -162,6 +163,7 @@ enum UserCommand {
 }
 
 fn main() -> Result<()> {
+    rounds_server::allocator::tune();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROUNDS_LOG")
