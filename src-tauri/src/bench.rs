@@ -13,6 +13,22 @@ pub struct StartupMarks {
     pub time_origin: f64,
     /// When the bundle began to run, relative to `time_origin`.
     pub script: f64,
+    /// When the session's status answered, relative to `time_origin`.
+    pub status: Option<f64>,
+    /// When the first page of the ticket list answered, relative to `time_origin` (not on a
+    /// reporter's first screen).
+    pub list: Option<f64>,
+}
+
+/// Where the start-up time went: milliseconds from the shell's start until the page began
+/// loading (before it: GTK and WebKit's processes), the bundle began to run, the status
+/// answered and the first list page answered. NaN where the UI sent no mark.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Breakdown {
+    pub page: f64,
+    pub script: f64,
+    pub status: f64,
+    pub list: f64,
 }
 
 /// What the list-scrolling benchmark asks the UI to do.
@@ -76,30 +92,40 @@ impl Switches {
 
     /// The ready line `rounds-bench` reads, when it asked for one: milliseconds since the
     /// shell started, the start-up breakdown, and the rows the first list showed.
-    pub fn print_ready(&self, ms: f64, (page_ms, script_ms): (f64, f64), rows: usize) {
+    pub fn print_ready(&self, ms: f64, b: &Breakdown, rows: usize) {
         if self.print_ready {
-            println!("ready_ms={ms:.1} page_ms={page_ms:.1} script_ms={script_ms:.1} rows={rows}");
+            println!(
+                "ready_ms={ms:.1} page_ms={:.1} script_ms={:.1} status_ms={:.1} list_ms={:.1} rows={rows}",
+                b.page, b.script, b.status, b.list
+            );
         }
     }
 }
 
-/// Where the start-up time went, in milliseconds since the shell started: when the page
-/// began loading (before it: GTK and WebKit's processes) and when the bundle began to run.
-/// NaN without marks.
-pub fn startup_breakdown(
-    started: std::time::SystemTime,
-    marks: Option<StartupMarks>,
-) -> (f64, f64) {
+/// The start-up breakdown on the shell's clock, from the UI's marks (all NaN without them).
+pub fn startup_breakdown(started: std::time::SystemTime, marks: Option<StartupMarks>) -> Breakdown {
     let start_epoch_ms = started
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or_default();
-    marks
-        .map(|m| {
+    match marks {
+        Some(m) => {
             let page = m.time_origin - start_epoch_ms;
-            (page, page + m.script)
-        })
-        .unwrap_or((f64::NAN, f64::NAN))
+            let at = |mark: Option<f64>| mark.map_or(f64::NAN, |t| page + t);
+            Breakdown {
+                page,
+                script: page + m.script,
+                status: at(m.status),
+                list: at(m.list),
+            }
+        }
+        None => Breakdown {
+            page: f64::NAN,
+            script: f64::NAN,
+            status: f64::NAN,
+            list: f64::NAN,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -126,8 +152,12 @@ mod tests {
         let marks = StartupMarks {
             time_origin: 10_300.0,
             script: 50.0,
+            status: Some(80.0),
+            list: None,
         };
-        assert_eq!(startup_breakdown(started, Some(marks)), (300.0, 350.0));
-        assert!(startup_breakdown(started, None).0.is_nan());
+        let b = startup_breakdown(started, Some(marks));
+        assert_eq!((b.page, b.script, b.status), (300.0, 350.0, 380.0));
+        assert!(b.list.is_nan());
+        assert!(startup_breakdown(started, None).page.is_nan());
     }
 }

@@ -289,10 +289,18 @@ async fn ui_ready<R: Runtime>(
     marks: Option<StartupMarks>,
 ) -> Res<Option<ScrollBench>> {
     let ms = shell.started.elapsed().as_secs_f64() * 1000.0;
-    let (page_ms, script_ms) = crate::bench::startup_breakdown(shell.started_wall, marks);
-    tracing::info!(ms, rows, page_ms, script_ms, "first screen rendered");
+    let b = crate::bench::startup_breakdown(shell.started_wall, marks);
+    tracing::info!(
+        ms,
+        rows,
+        page_ms = b.page,
+        script_ms = b.script,
+        status_ms = b.status,
+        list_ms = b.list,
+        "first screen rendered"
+    );
     let bench = Switches::from_env();
-    bench.print_ready(ms, (page_ms, script_ms), rows);
+    bench.print_ready(ms, &b, rows);
     if bench.exit_when_ready {
         app.exit(0);
     }

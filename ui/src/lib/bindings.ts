@@ -268,7 +268,16 @@ timeOrigin: number,
 /**
  * When the bundle began to run, relative to `time_origin`.
  */
-script: number, };
+script: number, 
+/**
+ * When the session's status answered, relative to `time_origin`.
+ */
+status: number | null, 
+/**
+ * When the first page of the ticket list answered, relative to `time_origin` (not on a
+ * reporter's first screen).
+ */
+list: number | null, };
 
 export type ScrollBench = { frames: number, rows_per_frame: number, };
 

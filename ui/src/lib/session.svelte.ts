@@ -92,8 +92,13 @@ export async function loadDirectory() {
   }
 }
 
-// When this bundle began to run, for the shell's start-up breakdown.
+// When this bundle began to run, the status answered and the first list page answered, for
+// the shell's start-up breakdown.
 const scriptAt = performance.now();
+const startup: { status: number | null; list: number | null } = { status: null, list: null };
+export function markStartup(what: 'status' | 'list') {
+  startup[what] ??= performance.now();
+}
 let readySent = false;
 /** Tells the shell, once per run, that the first screen is on screen (cold-start benchmark).
  * When the benchmark asks for it, the shell answers with how many frames to scroll the
@@ -102,7 +107,7 @@ export function markReady(rows: number) {
   if (readySent) return;
   readySent = true;
   api
-    .uiReady(rows, { timeOrigin: performance.timeOrigin, script: scriptAt })
+    .uiReady(rows, { timeOrigin: performance.timeOrigin, script: scriptAt, ...startup })
     .then(async (bench) => {
       if (!bench) return;
       const { scrollBench } = await import('./bench');
