@@ -844,3 +844,32 @@ async fn another_user_signs_into_a_used_profile_only_once_it_holds_nothing_of_th
         assert_eq!(n, 0, "{table}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalation_between_sign_in_and_the_event_stream_connecting_still_notifies() {
+    let server = TestServer::start().await;
+    let h = server.seed().await;
+    let p = Profile::new();
+    p.login(&server.base, "disp").await;
+    let mut notices = p.app.notices();
+    // A level-1 fault after the dispatcher signed in and before their event stream is up (it
+    // starts with the background task, below): the server pages at once.
+    let t = h
+        .api("eng")
+        .new_ticket("全院 HIS 无法登录", "main", "main-ivf", 1)
+        .await;
+    let id = id_of(&t);
+    let _bg = rounds_app::background::start(p.app.clone(), Duration::from_secs(60));
+    let notice = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let n = notices.recv().await.expect("the notice channel stays open");
+            if n.ticket_id == id {
+                return n;
+            }
+        }
+    })
+    .await
+    .expect("no notice for the escalation that happened before the stream connected");
+    assert_eq!(notice.kind, rounds_app::notices::NoticeKind::Escalation);
+    assert_eq!(notice.number.as_deref(), t["number"].as_str());
+}

@@ -71,6 +71,11 @@ async fn event_loop(app: Arc<App>) {
     let mut session = app.session_changes();
     loop {
         session.borrow_and_update();
+        // Just signed in: start from the log's position at sign-in, not from now (a server
+        // that predates the field says 0, and replaying its whole log would be a flood).
+        if last_id.is_none() {
+            last_id = app.take_events_from().filter(|&seq| seq > 0);
+        }
         if let Ok(client) = app.client().await
             && let Ok(mut stream) = rounds_sync::subscribe(&client, last_id).await
         {

@@ -250,6 +250,8 @@ pub struct App {
     notices: tokio::sync::broadcast::Sender<notices::Notice>,
     /// Bumped at every sign-in and sign-out, so the event stream reconnects as the new user.
     session: tokio::sync::watch::Sender<u64>,
+    /// The change log's position when the user signed in (see `LoginResponse::events_from`).
+    events_from: std::sync::Mutex<Option<i64>>,
 }
 
 impl std::fmt::Debug for App {
@@ -274,6 +276,7 @@ impl App {
             dir: dir.to_owned(),
             local: Local::new(store),
             runtime: Default::default(),
+            events_from: Default::default(),
             sync_lock: tokio::sync::Mutex::new(()),
             kick: tokio::sync::Notify::new(),
             notices: tokio::sync::broadcast::channel(64).0,
@@ -403,6 +406,8 @@ impl App {
             rt.unauthorized = false;
             rt.online = Some(true);
         }
+        // Set before the session change wakes the event stream, which starts from it.
+        *self.events_from.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer.events_from);
         self.session_changed();
         self.kick.notify_one();
         Ok(user)
@@ -731,6 +736,14 @@ impl App {
             // No receiver is not an error: the desktop may be starting or closing.
             let _ = self.notices.send(n);
         }
+    }
+
+    /// Where the event stream of a session just signed in starts, once.
+    pub(crate) fn take_events_from(&self) -> Option<i64> {
+        self.events_from
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     pub(crate) fn session_changes(&self) -> tokio::sync::watch::Receiver<u64> {

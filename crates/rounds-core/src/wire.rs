@@ -38,6 +38,11 @@ pub struct LoginResponse {
     pub user: UserPublic,
     /// When the token lapses if unused; every use slides it forward.
     pub expires_at: DateTime<Utc>,
+    /// The change log's position at sign-in. A client's event stream starts from here (as
+    /// `Last-Event-ID`), so an escalation between signing in and the stream connecting is
+    /// still delivered. 0 from a server that predates it.
+    #[serde(default)]
+    pub events_from: i64,
 }
 
 /// Never prints the token.
@@ -47,6 +52,7 @@ impl std::fmt::Debug for LoginResponse {
             .field("token", &"<redacted>")
             .field("user", &self.user)
             .field("expires_at", &self.expires_at)
+            .field("events_from", &self.events_from)
             .finish()
     }
 }
@@ -345,6 +351,7 @@ mod tests {
                 department: None,
             },
             expires_at: "2026-11-02T08:00:00Z".parse().unwrap(),
+            events_from: 0,
         };
         assert!(!format!("{res:?}").contains("tok-abcdef"));
     }

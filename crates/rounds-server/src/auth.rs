@@ -198,7 +198,8 @@ pub async fn login(
                         params![token_hash(&token), user.id.to_string(), ts(now), ts(expires_at)],
                     )?;
                     store::audit::<(), ()>(tx, now, Some(user.id), "login", "user", &user.id.to_string(), None, None)?;
-                    Ok(Ok(LoginResponse { token, user, expires_at }))
+                    let events_from = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
+                    Ok(Ok(LoginResponse { token, user, expires_at, events_from }))
                 }
                 _ => {
                     tx.execute("INSERT INTO login_failures (username, at) VALUES (?1, ?2)", params![username, ts(now)])?;
