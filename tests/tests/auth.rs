@@ -195,3 +195,54 @@ async fn every_api_route_needs_a_token() {
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(health.text().await.unwrap(), "ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_hashed_with_an_earlier_setting_moves_to_the_current_one_at_sign_in() {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let server = TestServer::start().await;
+    server.seed().await;
+    let hash_of = |name: &'static str| {
+        server.state.db.read(move |tx| {
+            Ok(tx.query_row(
+                "SELECT password_hash FROM users WHERE username = ?1",
+                [name],
+                |r| r.get::<_, String>(0),
+            )?)
+        })
+    };
+    // As an older server stored it: the argon2 crate's default, 19 MiB and 2 passes.
+    let old = argon2::Argon2::default()
+        .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+    assert!(old.contains("m=19456,t=2,p=1"), "{old}");
+    let o = old.clone();
+    server
+        .state
+        .db
+        .write(move |tx| {
+            tx.execute(
+                "UPDATE users SET password_hash = ?1 WHERE username = 'nurse'",
+                [o],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+
+    // A wrong password changes nothing.
+    assert_eq!(
+        login(&server, "nurse", "not the password").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(hash_of("nurse").await.unwrap(), old);
+
+    // The right one signs in and leaves a hash with the current setting, which verifies.
+    assert_eq!(login(&server, "nurse", PASSWORD).await.0, StatusCode::OK);
+    let new = hash_of("nurse").await.unwrap();
+    assert!(new.contains("m=7168,t=5,p=1"), "{new}");
+    assert_ne!(new, old);
+    assert_eq!(login(&server, "nurse", PASSWORD).await.0, StatusCode::OK);
+    // Already current: signing in again does not rewrite it.
+    assert_eq!(hash_of("nurse").await.unwrap(), new);
+}

@@ -51,6 +51,19 @@ fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// A new hash of `password` (just verified against `phc`) when `phc` was made with another
+/// setting than today's, so that passwords move to the current setting as people sign in.
+fn rehash_if_outdated(password: &str, phc: &str) -> Option<String> {
+    let h = PasswordHash::new(phc).ok()?;
+    let (old, now) = (Params::try_from(&h).ok()?, argon2().params().clone());
+    let current = h.algorithm.as_str() == "argon2id"
+        && (old.m_cost(), old.t_cost(), old.p_cost()) == (now.m_cost(), now.t_cost(), now.p_cost());
+    if current {
+        return None;
+    }
+    hash_password(password).ok()
+}
+
 /// Password hashes running at once, at most. Each holds its memory cost for its whole run;
 /// on a server of a few cores more at once finish no sooner, so a burst of logins waits here
 /// instead of growing the server by the hash's memory per login.
@@ -168,14 +181,15 @@ pub async fn login(
         })
         .await?;
     let password = req.password;
-    let (user, ok) = hashing(move || match found {
+    let (user, ok, rehashed) = hashing(move || match found {
         Some((user, phc)) => {
             let ok = verify_password(&password, &phc);
-            (Some(user), ok)
+            let rehashed = ok.then(|| rehash_if_outdated(&password, &phc)).flatten();
+            (Some(user), ok, rehashed)
         }
         None => {
             verify_password(&password, decoy_hash());
-            (None, false)
+            (None, false, None)
         }
     })
     .await?;
@@ -198,6 +212,10 @@ pub async fn login(
                         params![token_hash(&token), user.id.to_string(), ts(now), ts(expires_at)],
                     )?;
                     store::audit::<(), ()>(tx, now, Some(user.id), "login", "user", &user.id.to_string(), None, None)?;
+                    if let Some(phc) = rehashed {
+                        tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![phc, user.id.to_string()])?;
+                        store::audit::<(), ()>(tx, now, Some(user.id), "password_rehash", "user", &user.id.to_string(), None, None)?;
+                    }
                     let events_from = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
                     Ok(Ok(LoginResponse { token, user, expires_at, events_from }))
                 }
