@@ -216,8 +216,7 @@ pub async fn login(
                         tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![phc, user.id.to_string()])?;
                         store::audit::<(), ()>(tx, now, Some(user.id), "password_rehash", "user", &user.id.to_string(), None, None)?;
                     }
-                    let events_from = tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
-                    Ok(Ok(LoginResponse { token, user, expires_at, events_from }))
+                    Ok(Ok(LoginResponse { token, user, expires_at, events_from: store::log_head(tx)? }))
                 }
                 _ => {
                     tx.execute("INSERT INTO login_failures (username, at) VALUES (?1, ?2)", params![username, ts(now)])?;

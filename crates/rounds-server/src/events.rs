@@ -115,18 +115,7 @@ pub async fn events(
     let live = state.bus.subscribe();
     let cursor = match last_id {
         Some(id) => id,
-        None => {
-            state
-                .db
-                .read(|tx| {
-                    Ok(
-                        tx.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
-                            r.get(0)
-                        })?,
-                    )
-                })
-                .await?
-        }
+        None => state.db.read(|tx| store::log_head(tx)).await?,
     };
     let (out, rx) = tokio::sync::mpsc::channel::<Event>(256);
     tokio::spawn(forward(

@@ -502,6 +502,13 @@ pub struct ChangeRows {
     pub has_more: bool,
 }
 
+/// The sequence of the latest change in the log (0 when empty).
+pub fn log_head(conn: &Connection) -> Result<i64, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM changes")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// Reads the log rows of up to `limit` changes above `after` that `actor` may see, in
 /// sequence order.
 ///
@@ -539,10 +546,7 @@ pub fn change_rows(
     rows.truncate(limit as usize);
     let cursor = match rows.last() {
         Some(last) if has_more => last.seq,
-        _ => conn
-            .prepare_cached("SELECT coalesce(max(seq), 0) FROM changes")?
-            .query_row([], |r| r.get::<_, i64>(0))?
-            .max(after),
+        _ => log_head(conn)?.max(after),
     };
     let epoch = conn
         .prepare_cached("SELECT value FROM meta WHERE key = 'epoch'")?
