@@ -196,7 +196,7 @@ pub fn prepare(
 
 /// A ladder point as stored in a ticket's timer row: target, percent, step, due time.
 #[derive(Serialize, Deserialize)]
-struct TimerPoint(String, u8, u8, String);
+struct TimerPoint(SlaTargetKind, u8, u8, DateTime<Utc>);
 
 /// Stores the history and replaces the ticket's timer row with its ladder points still ahead
 /// (none: no row). Call after the ticket row is written.
@@ -210,9 +210,9 @@ pub fn save(tx: &Tx<'_>, w: &SlaWrite) -> Result<(), ApiError> {
     let mut points: Vec<TimerPoint> = w
         .pending
         .iter()
-        .map(|p| TimerPoint(p.target.as_str().into(), p.percent, p.step, ts(p.due)))
+        .map(|p| TimerPoint(p.target, p.percent, p.step, p.due))
         .collect();
-    points.sort_by(|a, b| (&a.3, &a.0, a.1).cmp(&(&b.3, &b.0, b.1)));
+    points.sort_by_key(|p| (p.3, p.0.as_str(), p.1));
     write_timers(tx, &id, &points)
 }
 
@@ -230,7 +230,7 @@ fn write_timers(tx: &Tx<'_>, ticket_id: &str, points: &[TimerPoint]) -> Result<(
             )?
             .execute(params![
                 ticket_id,
-                first.3,
+                ts(first.3),
                 serde_json::to_string(points).map_err(ApiError::internal)?
             ])?;
         }
@@ -384,13 +384,12 @@ pub fn fire_due(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<usize, ApiError> {
-    let now_ts = ts(now);
     let rows: Vec<(String, String)> = {
         let mut st = tx.prepare_cached(
             "SELECT ticket_id, points FROM sla_timers WHERE due_at <= ?1 \
              ORDER BY due_at, ticket_id LIMIT ?2",
         )?;
-        st.query_map(params![now_ts, limit as i64], |r| {
+        st.query_map(params![ts(now), limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<Result<_, _>>()?
@@ -399,7 +398,7 @@ pub fn fire_due(
     for (ticket_id, points) in rows {
         let points: Vec<TimerPoint> = serde_json::from_str(&points).map_err(ApiError::internal)?;
         let (due, ahead): (Vec<TimerPoint>, Vec<TimerPoint>) =
-            points.into_iter().partition(|p| p.3 <= now_ts);
+            points.into_iter().partition(|p| p.3 <= now);
         // The row loses its due points in the transaction that records their escalations,
         // so each fires once.
         write_timers(tx, &ticket_id, &ahead)?;
@@ -409,15 +408,10 @@ pub fn fire_due(
         let Some(mut ticket) = store::ticket_get(tx, id)? else {
             continue;
         };
-        for TimerPoint(target, percent, step, due_at) in due {
-            let target = SlaTargetKind::parse(&target)
-                .ok_or_else(|| ApiError::internal(format!("timer target {target}")))?;
+        for TimerPoint(target, percent, step, due) in due {
             if ticket.sla.as_ref().is_none_or(|s| s.fired(target, percent)) {
                 continue;
             }
-            let due = DateTime::parse_from_rfc3339(&due_at)
-                .map_err(ApiError::internal)?
-                .with_timezone(&Utc);
             escalate(tx, settings, &mut ticket, target, percent, step, due, now)?;
             fired += 1;
         }

@@ -33,14 +33,6 @@ impl SlaTargetKind {
             SlaTargetKind::Resolution => "resolution",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "response" => Some(SlaTargetKind::Response),
-            "resolution" => Some(SlaTargetKind::Resolution),
-            _ => None,
-        }
-    }
 }
 
 /// The ladder: (percent, step, fraction). Step 1 notifies the assignee (or the on-call
