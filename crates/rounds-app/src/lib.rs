@@ -392,11 +392,7 @@ impl App {
                         TokenStoreKind::File => "file",
                     }),
                 )?;
-                s.set_me(Some(&u))
-            })
-            .await?;
-        self.local
-            .call(|s| {
+                s.set_me(Some(&u))?;
                 s.set_meta("session_refused", None)?;
                 s.set_meta("signed_out", None)
             })
