@@ -873,3 +873,51 @@ async fn an_escalation_between_sign_in_and_the_event_stream_connecting_still_not
     assert_eq!(notice.kind, rounds_app::notices::NoticeKind::Escalation);
     assert_eq!(notice.number.as_deref(), t["number"].as_str());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desktop_closed_during_an_escalation_pages_at_its_next_start() {
+    let server = TestServer::start().await;
+    let h = server.seed().await;
+    let p = Profile::new();
+    p.login(&server.base, "disp").await;
+    p.app.sync_now().await.unwrap();
+    let rounds_tests::client::Profile { app, dir } = p;
+    drop(app);
+
+    // While the dispatcher's desktop is closed: a level-1 fault pages at once, and the
+    // engineer edits the ticket afterwards, so the escalation is no longer the ticket's
+    // latest change in the server's log.
+    let eng = h.api("eng");
+    let t = eng
+        .new_ticket("急诊 HIS 全部掉线", "main", "main-ivf", 1)
+        .await;
+    let id = id_of(&t);
+    let (s, b) = eng
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            json!({"location": "急诊楼一层"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    let app = rounds_app::App::open(dir.path()).unwrap();
+    let mut notices = app.notices();
+    let _bg = rounds_app::background::start(app.clone(), Duration::from_secs(60));
+    let notice = tokio::time::timeout(Duration::from_secs(20), notices.recv())
+        .await
+        .expect("no notice at the next start")
+        .expect("the notice channel stays open");
+    assert_eq!(notice.kind, rounds_app::notices::NoticeKind::Escalation);
+    assert_eq!(notice.ticket_id, id);
+    assert_eq!(notice.detail.as_deref(), Some("response:0:0"));
+
+    // Once: the syncs that follow bring nothing new.
+    app.sync_now().await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), notices.recv())
+            .await
+            .is_err(),
+        "a second notice for the same escalation"
+    );
+    drop(app);
+}

@@ -1,6 +1,9 @@
 //! The background sync task: syncs after every local change, when the server announces a
 //! change on its event stream, and every `interval` otherwise; backs off with jitter while the
 //! server is unreachable, and waits for a new sign-in after the session was refused.
+//!
+//! The event stream only wakes the sync: what a change means to the user (a notice) is
+//! decided when the sync applies it, so nothing depends on which events arrived.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,11 +74,6 @@ async fn event_loop(app: Arc<App>) {
     let mut session = app.session_changes();
     loop {
         session.borrow_and_update();
-        // Just signed in: start from the log's position at sign-in, not from now (a server
-        // that predates the field says 0, and replaying its whole log would be a flood).
-        if last_id.is_none() {
-            last_id = app.take_events_from().filter(|&seq| seq > 0);
-        }
         if let Ok(client) = app.client().await
             && let Ok(mut stream) = rounds_sync::subscribe(&client, last_id).await
         {
@@ -85,7 +83,6 @@ async fn event_loop(app: Arc<App>) {
                     item = stream.next() => match item {
                         Some(Ok(ev)) => {
                             last_id = Some(ev.id);
-                            app.observe(&ev).await;
                             app.kick();
                         }
                         _ => break,

@@ -13,8 +13,11 @@
 
 pub mod background;
 pub mod credentials;
-pub mod notices;
 mod oncall;
+
+/// What deserves a desktop notification; the rule lives in `rounds-core` and the sync
+/// applies it to every pulled page ([`App::notices`]).
+pub use rounds_core::notices;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -250,8 +253,6 @@ pub struct App {
     notices: tokio::sync::broadcast::Sender<notices::Notice>,
     /// Bumped at every sign-in and sign-out, so the event stream reconnects as the new user.
     session: tokio::sync::watch::Sender<u64>,
-    /// The change log's position when the user signed in (see `LoginResponse::events_from`).
-    events_from: std::sync::Mutex<Option<i64>>,
 }
 
 impl std::fmt::Debug for App {
@@ -276,7 +277,6 @@ impl App {
             dir: dir.to_owned(),
             local: Local::new(store),
             runtime: Default::default(),
-            events_from: Default::default(),
             sync_lock: tokio::sync::Mutex::new(()),
             kick: tokio::sync::Notify::new(),
             notices: tokio::sync::broadcast::channel(64).0,
@@ -382,6 +382,7 @@ impl App {
             .await
             .map_err(|e| AppError::new(AppErrorCode::Local, e.to_string()))??;
         let (server, kind, u) = (client.base_url().to_owned(), store, user.clone());
+        let events_from = answer.events_from;
         self.local
             .call(move |s| {
                 s.set_meta("server", Some(&server))?;
@@ -394,7 +395,9 @@ impl App {
                 )?;
                 s.set_me(Some(&u))?;
                 s.set_meta("session_refused", None)?;
-                s.set_meta("signed_out", None)
+                s.set_meta("signed_out", None)?;
+                // A first sync's changes up to here are history; later ones are news.
+                s.set_news_from(events_from)
             })
             .await?;
         {
@@ -402,8 +405,6 @@ impl App {
             rt.unauthorized = false;
             rt.online = Some(true);
         }
-        // Set before the session change wakes the event stream, which starts from it.
-        *self.events_from.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer.events_from);
         self.session_changed();
         self.kick.notify_one();
         Ok(user)
@@ -576,6 +577,13 @@ impl App {
         let client = self.client().await?;
         self.set_runtime(|rt| rt.syncing = true);
         let result = rounds_sync::run::run(&self.local, &client).await;
+        if let Ok(report) = &result {
+            for n in &report.notices {
+                // No receiver is not an error: the CLI listens to none, and the desktop may be
+                // starting or closing.
+                let _ = self.notices.send(n.clone());
+            }
+        }
         self.set_runtime(|rt| {
             rt.syncing = false;
             match &result {
@@ -705,41 +713,10 @@ impl App {
         Ok(TicketActions::for_user(&me, &view.ticket))
     }
 
-    /// Notices for the desktop (assignments, comments, status changes, escalations).
+    /// Notices for the desktop (assignments, comments, status changes, escalations), from
+    /// every sync's pulled changes.
     pub fn notices(&self) -> tokio::sync::broadcast::Receiver<notices::Notice> {
         self.notices.subscribe()
-    }
-
-    /// Decides whether a server event deserves a notice, before the pull applies it.
-    pub(crate) async fn observe(&self, ev: &rounds_sync::ServerEvent) {
-        if self.notices.receiver_count() == 0 {
-            return;
-        }
-        let ticket_id = match &ev.change.entity {
-            rounds_core::wire::Entity::Ticket(t) => t.id,
-            rounds_core::wire::Entity::Comment(c) => c.ticket_id,
-            _ => return,
-        };
-        let Ok((me, before)) = self
-            .local
-            .call(move |s| Ok((s.me()?, s.ticket(ticket_id)?.map(|v| v.ticket))))
-            .await
-        else {
-            return;
-        };
-        let Some(me) = me else { return };
-        if let Some(n) = notices::notice_for(&me, ev.kind, &ev.change, before.as_ref()) {
-            // No receiver is not an error: the desktop may be starting or closing.
-            let _ = self.notices.send(n);
-        }
-    }
-
-    /// Where the event stream of a session just signed in starts, once.
-    pub(crate) fn take_events_from(&self) -> Option<i64> {
-        self.events_from
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
     }
 
     pub(crate) fn session_changes(&self) -> tokio::sync::watch::Receiver<u64> {

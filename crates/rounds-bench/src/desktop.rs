@@ -50,11 +50,11 @@ fn home_with(dir: &Path, n: usize) -> Result<()> {
     for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
         page.extend(crate::search::changes(g, i, &mut seq)?);
         if page.len() >= 2_000 {
-            store.apply_pull("bench", &page, seq)?;
+            store.apply_pull("bench", &page, seq, None)?;
             page.clear();
         }
     }
-    store.apply_pull("bench", &page, seq)?;
+    store.apply_pull("bench", &page, seq, None)?;
     Ok(())
 }
 

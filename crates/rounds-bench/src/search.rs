@@ -223,11 +223,11 @@ pub fn section(dir: &Path, n: usize) -> Result<Vec<Row>> {
     for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
         page.extend(changes(g, i, &mut seq)?);
         if page.len() >= PAGE {
-            store.apply_pull("bench", &page, seq)?;
+            store.apply_pull("bench", &page, seq, None)?;
             page.clear();
         }
     }
-    store.apply_pull("bench", &page, seq)?;
+    store.apply_pull("bench", &page, seq, None)?;
     let build = t.elapsed();
     drop(store);
     let db_bytes = std::fs::metadata(profile.join(rounds_store::DB_FILE))?.len();

@@ -15,6 +15,7 @@
 pub mod error;
 pub mod merge;
 pub mod model;
+pub mod notices;
 pub mod oncall;
 pub mod perm;
 pub mod query;

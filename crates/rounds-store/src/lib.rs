@@ -26,6 +26,7 @@ use rounds_core::merge::{self, FieldClocks, TicketPatch};
 use rounds_core::model::{
     Campus, Comment, Department, Status, Ticket, TicketDraft, UserPublic, validate_comment_body,
 };
+use rounds_core::notices::{self, Notice};
 use rounds_core::perm::{self, Action, Actor, Scope};
 use rounds_core::status;
 use rounds_core::wire::{Change, Entity, Op, OpKind};
@@ -200,6 +201,14 @@ pub struct AttachmentInfo {
     pub filename: Option<String>,
     pub size: u64,
     pub uploaded: bool,
+}
+
+/// Which pulled changes [`Store::apply_pull`] reports notices for: those after `after` (see
+/// [`Store::news_after`]), judged at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct News {
+    pub after: i64,
+    pub now: DateTime<Utc>,
 }
 
 /// Where the pull left off.
@@ -1134,7 +1143,17 @@ impl Store {
     /// Applies one pulled page in one transaction: stores each entity's server state, replays
     /// pending ops on top, and records the cursor. A new epoch (the server was restored) first
     /// drops every server state and starts over.
-    pub fn apply_pull(&mut self, epoch: &str, changes: &[Change], cursor: i64) -> Result<()> {
+    ///
+    /// With `news`, returns the notices the page deserves for the signed-in user
+    /// ([`rounds_core::notices`]) among its changes after `news.after`, each decided against
+    /// the local view the change replaced.
+    pub fn apply_pull(
+        &mut self,
+        epoch: &str,
+        changes: &[Change],
+        cursor: i64,
+        news: Option<News>,
+    ) -> Result<Vec<Notice>> {
         let tx = self.conn.transaction()?;
         let known: Option<String> = tx
             .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
@@ -1156,7 +1175,17 @@ impl Store {
         let mut dirty: Vec<String> = Vec::new();
         let mut renamed_campuses: Vec<String> = Vec::new();
         let mut renamed_departments: Vec<String> = Vec::new();
+        let me: Option<UserPublic> = match news {
+            Some(_) => read_meta(&tx, "me")?.map(|m| from_json(&m)).transpose()?,
+            None => None,
+        };
+        let mut notices = Vec::new();
         for c in changes {
+            if let (Some(me), Some(news)) = (&me, news)
+                && c.seq > news.after
+            {
+                notices.extend(notice_for(&tx, me, c, news.now)?);
+            }
             match &c.entity {
                 Entity::Ticket(t) => {
                     let pending: bool = !outbox_empty
@@ -1217,7 +1246,30 @@ impl Store {
             )?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(notices)
+    }
+
+    /// Records where news starts for a cache that holds no server state yet: the change log's
+    /// position when the user signed in (the login answer's `events_from`; 0 or less clears
+    /// it). Dropped with the server state.
+    pub fn set_news_from(&mut self, seq: i64) -> Result<()> {
+        let value = (seq > 0).then(|| seq.to_string());
+        self.set_meta("news_from", value.as_deref())
+    }
+
+    /// The log position after which the next sync's changes are news to the user: the cursor
+    /// (everything this cache had not pulled yet), or on a first sync the position at sign-in
+    /// ([`Store::set_news_from`]); `None` on a first sync without one, which brings history.
+    pub fn news_after(&self) -> Result<Option<i64>> {
+        for key in ["cursor", "news_from"] {
+            if let Some(v) = self.meta(key)? {
+                return v
+                    .parse()
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt(format!("meta {key} = {v:?}: {e}")));
+            }
+        }
+        Ok(None)
     }
 
     /// Forgets everything the server sent (after a restore on the server, or a change of
@@ -1226,7 +1278,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "DELETE FROM directory; DELETE FROM comments WHERE pending_op IS NULL; \
-             UPDATE tickets SET server_data = NULL; DELETE FROM meta WHERE key IN ('epoch', 'cursor');",
+             UPDATE tickets SET server_data = NULL; DELETE FROM meta WHERE key IN ('epoch', 'cursor', 'news_from');",
         )?;
         let ids: Vec<String> = tx
             .prepare("SELECT id FROM tickets")?
@@ -1241,6 +1293,43 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+fn read_meta(tx: &Transaction<'_>, key: &str) -> Result<Option<String>> {
+    Ok(tx
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+/// The notice one pulled change deserves, read against the local view before it is applied.
+/// A comment this cache already holds (written here, or pulled before) is not news.
+fn notice_for(
+    tx: &Transaction<'_>,
+    me: &UserPublic,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> Result<Option<Notice>> {
+    let ticket_id = match &change.entity {
+        Entity::Ticket(t) => t.id,
+        Entity::Comment(c) => {
+            let known: bool = tx
+                .prepare_cached("SELECT EXISTS(SELECT 1 FROM comments WHERE id = ?1)")?
+                .query_row([c.id.to_string()], |r| r.get(0))?;
+            if known {
+                return Ok(None);
+            }
+            c.ticket_id
+        }
+        _ => return Ok(None),
+    };
+    let before: Option<Ticket> = tx
+        .prepare_cached("SELECT data FROM tickets WHERE id = ?1")?
+        .query_row([ticket_id.to_string()], |r| r.get::<_, String>(0))
+        .optional()?
+        .map(|d| from_json(&d))
+        .transpose()?;
+    Ok(notices::notice_for(me, change, before.as_ref(), now))
 }
 
 /// Brings one ticket's search index row up to date, in the transaction that changed it.

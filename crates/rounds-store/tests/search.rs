@@ -232,7 +232,7 @@ fn recall_table_matches_a_brute_force_scan() {
     s.set_me(Some(&user(Role::Engineer))).unwrap();
     let changes = corpus(1_500);
     for (i, page) in changes.chunks(700).enumerate() {
-        s.apply_pull("e1", page, i as i64).unwrap();
+        s.apply_pull("e1", page, i as i64, None).unwrap();
     }
     assert!(QUERIES.len() >= 50);
     let mut hits = 0;
@@ -286,7 +286,7 @@ fn index_follows_every_change() {
     let staff = user(Role::Engineer);
     let mut s = Store::open(dir.path()).unwrap();
     s.set_me(Some(&staff)).unwrap();
-    s.apply_pull("e1", &corpus(40), 1).unwrap();
+    s.apply_pull("e1", &corpus(40), 1, None).unwrap();
     assert_exact(&s, PROBES);
 
     // Local create and edit.
@@ -345,6 +345,7 @@ fn index_follows_every_change() {
             },
         ],
         101,
+        None,
     )
     .unwrap();
     assert_eq!(search(&s, "服务器 UPS"), BTreeSet::from([other.id]));
@@ -361,6 +362,7 @@ fn index_follows_every_change() {
             }),
         }],
         102,
+        None,
     )
     .unwrap();
     let on_main: BTreeSet<Uuid> = s
@@ -390,7 +392,7 @@ fn index_follows_every_change() {
     s.set_me(Some(&reporter)).unwrap();
     assert!(search(&s, "UPS").is_empty());
     assert_exact(&s, PROBES);
-    s.apply_pull("e1", &corpus(40), 1).unwrap();
+    s.apply_pull("e1", &corpus(40), 1, None).unwrap();
     assert_exact(&s, PROBES);
     assert_exact(&s, &["内部", "已在测试环境复现"]);
 
@@ -411,7 +413,7 @@ fn an_old_cache_is_indexed_on_upgrade() {
     {
         let mut s = Store::open(dir.path()).unwrap();
         s.set_me(Some(&user(Role::Engineer))).unwrap();
-        s.apply_pull("e1", &corpus(30), 1).unwrap();
+        s.apply_pull("e1", &corpus(30), 1, None).unwrap();
     }
     // Make it a version-1 cache again: no index, schema version 1.
     let conn = rusqlite::Connection::open(dir.path().join(rounds_store::DB_FILE)).unwrap();
@@ -433,7 +435,7 @@ fn pages_sorts_filters_and_snippets() {
     let me = user(Role::Engineer);
     let mut s = Store::open(dir.path()).unwrap();
     s.set_me(Some(&me)).unwrap();
-    s.apply_pull("e1", &corpus(300), 1).unwrap();
+    s.apply_pull("e1", &corpus(300), 1, None).unwrap();
     let all = |sort| {
         s.ticket_page(&TicketFilter {
             q: Some("打印".into()),
@@ -588,6 +590,7 @@ fn pages_out_of_creation_order_and_reused_search_keys() {
             ticket(4, "癸子丑 蓝屏", t - Duration::hours(1)),
         ]),
         4,
+        None,
     )
     .unwrap();
     for (q, id) in [("甲乙丙", 3), ("丁戊己", 1), ("庚辛壬", 2), ("癸子丑", 4)] {
@@ -603,6 +606,7 @@ fn pages_out_of_creation_order_and_reused_search_keys() {
             ticket(5, "寅卯辰 网络", t),
         ]),
         6,
+        None,
     )
     .unwrap();
     for (q, id) in [

@@ -180,6 +180,7 @@ fn the_view_is_server_state_plus_pending_ops() {
             entity: Entity::Ticket(server.clone()),
         }],
         5,
+        None,
     )
     .unwrap();
     let view = s.ticket(t.id).unwrap().unwrap();
@@ -264,6 +265,7 @@ fn comments_are_pending_until_acknowledged_and_internal_notes_stay_hidden_from_r
             entity: Entity::Comment(note.clone()),
         }],
         9,
+        None,
     )
     .unwrap();
     assert_eq!(s.ticket(t.id).unwrap().unwrap().comments.len(), 2);
@@ -292,16 +294,17 @@ fn a_new_server_epoch_requires_a_reset_that_keeps_pending_work() {
             entity: Entity::Ticket(other.clone()),
         }],
         1,
+        None,
     )
     .unwrap();
     assert_eq!(s.tickets(&TicketFilter::default()).unwrap().len(), 2);
-    assert!(s.apply_pull("epoch-2", &[], 1).is_err());
+    assert!(s.apply_pull("epoch-2", &[], 1, None).is_err());
     s.reset_server_state().unwrap();
     let rows = s.tickets(&TicketFilter::default()).unwrap();
     assert_eq!(rows.len(), 1, "server-only state is gone");
     assert_eq!(rows[0].ticket.id, mine.id, "the pending create is kept");
     assert_eq!(s.cursor().unwrap().cursor, 0);
-    s.apply_pull("epoch-2", &[], 3).unwrap();
+    s.apply_pull("epoch-2", &[], 3, None).unwrap();
     assert_eq!(s.cursor().unwrap().epoch.as_deref(), Some("epoch-2"));
 }
 
@@ -361,6 +364,7 @@ fn filters_and_lookup_by_number() {
             entity: Entity::Ticket(server),
         }],
         1,
+        None,
     )
     .unwrap();
     assert_eq!(s.resolve("R-2026-000007").unwrap(), Some(ids[0].id));
@@ -381,4 +385,114 @@ fn filters_and_lookup_by_number() {
         ..Default::default()
     };
     assert_eq!(s.tickets(&f).unwrap()[0].ticket.id, ids[3].id);
+}
+
+/// A ticket as the server sends it, assigned to `assignee`, changed a minute ago.
+fn pulled_ticket(title: &str, reporter: Uuid, assignee: Option<Uuid>) -> Ticket {
+    let at = Utc::now() - Duration::minutes(1);
+    let id = Uuid::now_v7();
+    Ticket {
+        id,
+        // Unique like the server's numbers: the id's random tail.
+        number: Some(format!("R-2026-{}", &id.simple().to_string()[26..])),
+        title: title.into(),
+        description: String::new(),
+        campus: "main".into(),
+        department: "main-ivf".into(),
+        location: None,
+        reporter,
+        assignee,
+        severity: Severity::new(3).unwrap(),
+        status: Status::New,
+        work_type: WorkType::DailyOps,
+        maintenance_type: MaintenanceType::Corrective,
+        channel: Channel::Desktop,
+        attachments: vec![],
+        created_at: at,
+        updated_at: at,
+        acknowledged_at: None,
+        resolved_at: None,
+        closed_at: None,
+        sla: None,
+    }
+}
+
+#[test]
+fn a_pull_reports_news_past_what_the_cache_held_and_not_the_users_own_changes() {
+    use rounds_core::notices::NoticeKind;
+    use rounds_store::News;
+
+    let dir = tempfile::tempdir().unwrap();
+    let eng = user(Role::Engineer, None);
+    let nurse = Uuid::now_v7();
+    let mut s = open(dir.path(), &eng);
+    // A fresh cache, nobody told it where the sign-in was: a first sync is all history.
+    assert_eq!(s.news_after().unwrap(), None);
+    s.set_news_from(10).unwrap();
+    assert_eq!(s.news_after().unwrap(), Some(10));
+    let news = |after| {
+        Some(News {
+            after,
+            now: Utc::now(),
+        })
+    };
+
+    // The first sync: assigned to me before the sign-in (history) and after it (news).
+    let old = pulled_ticket("旧工单", nurse, Some(eng.id));
+    let new = pulled_ticket("新分派的工单", nurse, Some(eng.id));
+    let page = [
+        Change {
+            seq: 4,
+            entity: Entity::Ticket(old),
+        },
+        Change {
+            seq: 11,
+            entity: Entity::Ticket(new.clone()),
+        },
+    ];
+    let notices = s.apply_pull("e", &page, 11, news(10)).unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(
+        (notices[0].kind, notices[0].ticket_id),
+        (NoticeKind::Assigned, new.id)
+    );
+    assert_eq!(s.news_after().unwrap(), Some(11), "the cursor from now on");
+
+    // My own comment, written here and echoed by the server, is not news; a colleague's is.
+    let mine = s
+        .comment_add(new.id, "在路上".into(), false, Utc::now())
+        .unwrap();
+    let theirs = rounds_core::model::Comment {
+        id: Uuid::now_v7(),
+        author: nurse,
+        body: "打印机又卡纸了".into(),
+        ..mine.clone()
+    };
+    let page = [
+        Change {
+            seq: 12,
+            entity: Entity::Comment(mine),
+        },
+        Change {
+            seq: 13,
+            entity: Entity::Comment(theirs.clone()),
+        },
+    ];
+    let notices = s.apply_pull("e", &page, 13, news(11)).unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].kind, NoticeKind::Comment);
+    assert_eq!(notices[0].detail.as_deref(), Some("打印机又卡纸了"));
+
+    // The same page again (a retried sync) is no longer news, and without `news` nothing is.
+    assert!(s.apply_pull("e", &page, 13, news(11)).unwrap().is_empty());
+    let other = pulled_ticket("另一张", nurse, Some(eng.id));
+    let page = [Change {
+        seq: 14,
+        entity: Entity::Ticket(other),
+    }];
+    assert!(s.apply_pull("e", &page, 14, None).unwrap().is_empty());
+
+    // A restored server: what comes next is history again.
+    s.reset_server_state().unwrap();
+    assert_eq!(s.news_after().unwrap(), None);
 }

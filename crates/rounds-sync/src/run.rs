@@ -15,8 +15,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
+use rounds_core::notices::Notice;
 use rounds_core::wire::{OpKind, OpStatus};
-use rounds_store::{Store, StoreError};
+use rounds_store::{News, Store, StoreError};
 use uuid::Uuid;
 
 use crate::client::{Client, SyncError};
@@ -78,6 +79,9 @@ pub struct SyncReport {
     pub rejected: usize,
     pub held: usize,
     pub pulled: usize,
+    /// What the pulled changes mean to the signed-in user, in the order they were pulled (see
+    /// [`Store::apply_pull`]).
+    pub notices: Vec<Notice>,
 }
 
 /// Builds the plan from the store's outbox, conflicts and attachments.
@@ -197,19 +201,29 @@ async fn run_inner(local: &Local, client: &Client) -> Result<SyncReport, RunErro
         report.rejected += rejected;
     }
 
-    report.pulled = pull_all(local, client).await?;
+    (report.pulled, report.notices) = pull_all(local, client).await?;
     Ok(report)
 }
 
-/// Pulls until `has_more` is false; returns the number of changes applied.
+/// Pulls until `has_more` is false; returns the number of changes applied and the notices
+/// they make.
 ///
 /// The next page is requested while the current one is being stored, so the server's work
 /// and the client's overlap (on a laptop with two cores, that is most of the difference).
-pub async fn pull_all(local: &Local, client: &Client) -> Result<usize, RunError> {
+///
+/// Which changes are news is fixed when the pull starts: those after the cursor, or on a
+/// first sync those after the sign-in ([`Store::news_after`]). Later pages of a first sync
+/// move the cursor but are history all the same.
+pub async fn pull_all(local: &Local, client: &Client) -> Result<(usize, Vec<Notice>), RunError> {
     let mut pulled = 0;
+    let mut notices = Vec::new();
     let mut restarted = false;
     'restart: loop {
-        let known = local.call(|s| s.cursor()).await?;
+        let (known, after) = local.call(|s| Ok((s.cursor()?, s.news_after()?))).await?;
+        let news = after.map(|after| News {
+            after,
+            now: Utc::now(),
+        });
         let mut next = Some(tokio::spawn(pull_page(client.clone(), known.cursor)));
         while let Some(request) = next.take() {
             let page = request.await.map_err(|e| SyncError::Server {
@@ -237,11 +251,13 @@ pub async fn pull_all(local: &Local, client: &Client) -> Result<usize, RunError>
                 next = Some(tokio::spawn(pull_page(client.clone(), page.cursor)));
             }
             pulled += page.changes.len();
-            local
-                .call(move |s| s.apply_pull(&page.epoch, &page.changes, page.cursor))
-                .await?;
+            notices.extend(
+                local
+                    .call(move |s| s.apply_pull(&page.epoch, &page.changes, page.cursor, news))
+                    .await?,
+            );
         }
-        return Ok(pulled);
+        return Ok((pulled, notices));
     }
 }
 
