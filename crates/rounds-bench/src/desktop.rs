@@ -45,16 +45,16 @@ fn home_with(dir: &Path, n: usize) -> Result<()> {
         campus: None,
         department: None,
     }))?;
-    let mut seq = 0i64;
-    let mut page: Vec<Change> = crate::search::directory_changes(&mut seq);
+    let mut corpus = crate::search::pulled();
+    let mut page: Vec<Change> = corpus.directory();
     for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
-        page.extend(crate::search::changes(g, i, &mut seq)?);
+        page.extend(corpus.ticket(g, i)?);
         if page.len() >= 2_000 {
-            store.apply_pull("bench", &page, seq, None)?;
+            store.apply_pull("bench", &page, corpus.seq, None)?;
             page.clear();
         }
     }
-    store.apply_pull("bench", &page, seq, None)?;
+    store.apply_pull("bench", &page, corpus.seq, None)?;
     Ok(())
 }
 

@@ -9,11 +9,12 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, ensure};
-use chrono::{DateTime, Duration as Minutes, Utc};
-use rounds_core::model::{Campus, Comment, Department, Role, Severity, Ticket, UserPublic};
+use anyhow::{Result, ensure};
+use chrono::{DateTime, Utc};
+use rounds_core::model::{Role, UserPublic};
 use rounds_core::query::{matches_all, parse_terms};
-use rounds_core::wire::{Change, Entity};
+use rounds_core::wire::Change;
+use rounds_fixtures::pulled::Pulled;
 use rounds_store::{Store, TicketFilter};
 use uuid::Uuid;
 
@@ -26,9 +27,8 @@ const RUNS: usize = 15;
 /// Timed runs of each query on the baselines (slow on frequent terms: they sort every match).
 const BASE_RUNS: usize = 5;
 
-fn ticket_id(i: usize) -> Uuid {
-    Uuid::from_u128(0x0100_0000_0000 + i as u128)
-}
+/// How the corpus is numbered and anchored: ticket `i` has id `ID_BASE + i`.
+const ID_BASE: u128 = 0x0100_0000_0000;
 
 fn anchor() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-27T00:00:00Z")
@@ -36,83 +36,17 @@ fn anchor() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// The generated tickets (and their comments) as a server would send them.
-pub(crate) fn changes(
-    g: rounds_fixtures::GenTicket,
-    i: usize,
-    seq: &mut i64,
-) -> Result<Vec<Change>> {
-    let id = ticket_id(i);
-    let at = anchor() - Minutes::minutes(i64::from(g.opened_minutes_ago));
-    let reporter = Uuid::from_u128(1);
-    let mut out = Vec::with_capacity(1 + g.comments.len());
-    let mut push = |entity| {
-        *seq += 1;
-        out.push(Change { seq: *seq, entity });
-    };
-    let err = |e: rounds_core::error::ErrorDetail| anyhow::anyhow!(e.message);
-    push(Entity::Ticket(Ticket {
-        id,
-        number: Some(number(i)),
-        title: g.title,
-        description: g.description,
-        campus: g.campus.into(),
-        department: g.department.into(),
-        location: g.location,
-        reporter,
-        assignee: None,
-        severity: Severity::new(g.severity).context("severity")?,
-        status: g.status.parse().map_err(err)?,
-        work_type: g.work_type.parse().map_err(err)?,
-        maintenance_type: g.maintenance_type.parse().map_err(err)?,
-        channel: g.channel.parse().map_err(err)?,
-        attachments: vec![],
-        created_at: at,
-        updated_at: at,
-        acknowledged_at: None,
-        resolved_at: None,
-        closed_at: None,
-        sla: None,
-    }));
-    for (j, c) in g.comments.into_iter().enumerate() {
-        push(Entity::Comment(Comment {
-            id: Uuid::from_u128(((0x0100_0000_0000 + i as u128) << 8) | j as u128),
-            ticket_id: id,
-            author: reporter,
-            body: c.body,
-            internal: c.internal,
-            created_at: at + Minutes::minutes(i64::from(c.minutes_after_open)),
-        }));
-    }
-    Ok(out)
+/// The corpus's converter, as the desktop benchmark's profiles use it too.
+pub(crate) fn pulled() -> Pulled {
+    Pulled::new(ID_BASE, anchor())
 }
 
-/// The fixtures' campuses and departments as a server would send them.
-pub(crate) fn directory_changes(seq: &mut i64) -> Vec<Change> {
-    let campuses = rounds_fixtures::campuses().iter().map(|c| {
-        Entity::Campus(Campus {
-            code: c.code.into(),
-            name: c.name.into(),
-        })
-    });
-    let departments = rounds_fixtures::departments().iter().map(|d| {
-        Entity::Department(Department {
-            code: d.code.into(),
-            name: d.name.into(),
-            campus: d.campus.into(),
-        })
-    });
-    campuses
-        .chain(departments)
-        .map(|entity| {
-            *seq += 1;
-            Change { seq: *seq, entity }
-        })
-        .collect()
+fn ticket_id(i: usize) -> Uuid {
+    Uuid::from_u128(ID_BASE + i as u128)
 }
 
 fn number(i: usize) -> String {
-    format!("R-2026-{:06}", i + 1)
+    Pulled::number(i)
 }
 
 /// The searchable fields of a generated ticket as an engineer sees them (every comment),
@@ -217,17 +151,17 @@ pub fn section(dir: &Path, n: usize) -> Result<Vec<Row>> {
 
     // The cache and its index, built as a first sync builds them.
     let t = Instant::now();
-    let mut seq = 0i64;
+    let mut corpus = pulled();
     let mut page: Vec<Change> = Vec::with_capacity(PAGE + 8);
-    page.extend(directory_changes(&mut seq));
+    page.extend(corpus.directory());
     for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
-        page.extend(changes(g, i, &mut seq)?);
+        page.extend(corpus.ticket(g, i)?);
         if page.len() >= PAGE {
-            store.apply_pull("bench", &page, seq, None)?;
+            store.apply_pull("bench", &page, corpus.seq, None)?;
             page.clear();
         }
     }
-    store.apply_pull("bench", &page, seq, None)?;
+    store.apply_pull("bench", &page, corpus.seq, None)?;
     let build = t.elapsed();
     drop(store);
     let db_bytes = std::fs::metadata(profile.join(rounds_store::DB_FILE))?.len();

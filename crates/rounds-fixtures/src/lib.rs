@@ -6,7 +6,8 @@
 //! - fixed reference data: [`campuses`] (3), [`departments`] (23, among them 信息科
 //!   `main-it`) and [`demo_users`] (one `admin`, dispatchers, engineers, reporters, with
 //!   public demo passwords such as [`DEMO_PASSWORD`]);
-//! - generated tickets: [`Generator`] (an endless iterator), [`tickets`] and [`stream`].
+//! - generated tickets: [`Generator`] (an endless iterator), [`tickets`] and [`stream`];
+//!   with the `pulled` feature, as the changes a client pulls (`pulled::Pulled`).
 //!   Tickets read like real reports (HIS, PACS, LIS, 电子病历, 物资, 资产, 财务, 人事,
 //!   统一身份认证, printers, network, VPN, 叫号, 自助机, 医保接口, 数据字典, 权限, 密码,
 //!   备份恢复 ...), about 80 % Chinese and 20 % English or mixed, composed from fixed lists
@@ -45,6 +46,8 @@
 
 mod catalog;
 mod generator;
+#[cfg(feature = "pulled")]
+pub mod pulled;
 mod specs;
 
 pub use generator::{GenComment, GenTicket, Generator, stream, tickets};

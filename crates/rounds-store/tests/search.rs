@@ -8,11 +8,12 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use rounds_core::merge::TicketPatch;
 use rounds_core::model::{
-    Campus, Channel, Comment, Department, MaintenanceType, Role, Severity, Status, Ticket,
-    TicketDraft, UserPublic, WorkType,
+    Campus, Channel, Comment, MaintenanceType, Role, Severity, Status, Ticket, TicketDraft,
+    UserPublic, WorkType,
 };
 use rounds_core::query::{MARK_END, MARK_START, matches_all, parse_terms};
 use rounds_core::wire::{Change, Entity};
+use rounds_fixtures::pulled::Pulled;
 use rounds_store::{Store, TicketFilter, TicketSort};
 use uuid::Uuid;
 
@@ -36,52 +37,10 @@ fn user(role: Role) -> UserPublic {
 /// The directory and `n` generated tickets (seed 2026) as pulled changes, numbered
 /// `R-2026-000001` on.
 fn corpus(n: usize) -> Vec<Change> {
-    let mut seq = 0;
-    let mut next = |entity| {
-        seq += 1;
-        Change { seq, entity }
-    };
-    let mut out = Vec::new();
-    for c in rounds_fixtures::campuses() {
-        out.push(next(Entity::Campus(Campus {
-            code: c.code.into(),
-            name: c.name.into(),
-        })));
-    }
-    for d in rounds_fixtures::departments() {
-        out.push(next(Entity::Department(Department {
-            code: d.code.into(),
-            name: d.name.into(),
-            campus: d.campus.into(),
-        })));
-    }
-    let reporter = Uuid::from_u128(1);
+    let mut p = Pulled::new(1_000_000, t0());
+    let mut out = p.directory();
     for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
-        let id = Uuid::from_u128(1_000_000 + i as u128);
-        let at = t0() - Duration::minutes(i64::from(g.opened_minutes_ago));
-        out.push(next(Entity::Ticket(Ticket {
-            number: Some(format!("R-2026-{:06}", i + 1)),
-            description: g.description,
-            campus: g.campus.into(),
-            department: g.department.into(),
-            location: g.location,
-            severity: Severity::new(g.severity).unwrap(),
-            status: g.status.parse().unwrap(),
-            work_type: g.work_type.parse().unwrap(),
-            maintenance_type: g.maintenance_type.parse().unwrap(),
-            channel: g.channel.parse().unwrap(),
-            ..pulled(id, &g.title, at)
-        })));
-        for (j, c) in g.comments.into_iter().enumerate() {
-            out.push(next(Entity::Comment(Comment {
-                id: Uuid::from_u128(((1_000_000 + i as u128) << 8) + j as u128),
-                ticket_id: id,
-                author: reporter,
-                body: c.body,
-                internal: c.internal,
-                created_at: at + Duration::minutes(i64::from(c.minutes_after_open)),
-            })));
-        }
+        out.extend(p.ticket(g, i).unwrap());
     }
     out
 }
