@@ -21,9 +21,6 @@ use crate::{Locale, Shell};
 
 type Res<T> = Result<T, AppError>;
 
-/// Largest file the UI may attach; the server's default limit.
-pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
-
 /// The handler with every command, for any runtime.
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -153,41 +150,6 @@ async fn comment_add(
     shell.app.comment_add(id, body, internal).await
 }
 
-/// Checks what the UI sends before it is kept: its size, and that an image is one.
-pub fn check_attachment(bytes: &[u8], content_type: &str) -> Res<()> {
-    if bytes.is_empty() {
-        return Err(AppError::new(AppErrorCode::Validation, "the file is empty"));
-    }
-    if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(AppError::new(
-            AppErrorCode::Validation,
-            format!(
-                "the file is {} MB; at most {} MB may be attached",
-                bytes.len() / (1024 * 1024),
-                MAX_ATTACHMENT_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
-    if content_type.starts_with("image/") {
-        match rounds_app::sniff_image(bytes) {
-            Some(real) if real == content_type => {}
-            Some(real) => {
-                return Err(AppError::new(
-                    AppErrorCode::Validation,
-                    format!("the file says {content_type} but is {real}"),
-                ));
-            }
-            None => {
-                return Err(AppError::new(
-                    AppErrorCode::Validation,
-                    format!("the file says {content_type} but is not an image"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 #[tauri::command]
 async fn attachment_add(
     shell: State<'_, Shell>,
@@ -198,7 +160,6 @@ async fn attachment_add(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data_base64.as_bytes())
         .map_err(|e| AppError::new(AppErrorCode::Validation, format!("not base64: {e}")))?;
-    check_attachment(&bytes, &content_type)?;
     shell
         .app
         .attachment_add(bytes, content_type, filename)

@@ -95,8 +95,9 @@ fn bad_arguments_get_a_clear_error() {
     let text = e.to_string();
     assert!(text.contains("fault level"), "{text}");
 
-    // A file that says it is a PNG but is not.
-    let fake = base64_of(b"GIF89a not really a png");
+    // A file that says it is a PNG but is a JPEG, and a type the server does not take: both
+    // refused before they are kept, as the server would refuse their upload.
+    let fake = base64_of(b"\xFF\xD8\xFF\xE0 not really a png");
     let e = ui
         .call(
             "attachment_add",
@@ -104,7 +105,22 @@ fn bad_arguments_get_a_clear_error() {
         )
         .unwrap_err();
     assert_eq!(code(&e), "validation", "{e}");
-    assert!(e["message"].as_str().unwrap().contains("image/gif"), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("image/jpeg"), "{e}");
+    let gif = base64_of(b"GIF89a\x01\0\x01\0\x80\0\0");
+    let e = ui
+        .call(
+            "attachment_add",
+            json!({"dataBase64": gif, "contentType": "image/gif", "filename": "x.gif"}),
+        )
+        .unwrap_err();
+    assert_eq!(code(&e), "validation", "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be attached"),
+        "{e}"
+    );
 
     let e = ui
         .call(

@@ -921,3 +921,57 @@ async fn a_desktop_closed_during_an_escalation_pages_at_its_next_start() {
     );
     drop(app);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_the_server_refuses_makes_a_conflict_and_the_rest_still_syncs() {
+    let server = TestServer::start().await;
+    let h = server.seed().await;
+    let p = Profile::new();
+    p.login(&server.base, "nurse").await;
+    // A GIF kept by an older client, which took GIFs; the server never did. Written straight
+    // into the cache: this version refuses it at the door.
+    let gif = b"GIF89a\x01\0\x01\0\x80\0\0\xff\xff\xff\0\0\0;".to_vec();
+    assert_eq!(
+        p.app
+            .attachment_add(gif.clone(), "image/gif".into(), None)
+            .await
+            .unwrap_err()
+            .code,
+        AppErrorCode::Validation
+    );
+    let sha = {
+        let mut s = rounds_store::Store::open(p.path()).unwrap();
+        s.attachment_add(&gif, "image/gif", Some("旧截图.gif"))
+            .unwrap()
+            .sha256
+    };
+    let with_gif = p
+        .app
+        .ticket_create(rounds_core::model::TicketDraft {
+            attachments: vec![sha],
+            ..draft("叫号屏花屏", "main", "main-ivf", 3)
+        })
+        .await
+        .unwrap();
+    let plain = p
+        .app
+        .ticket_create(draft("打印机卡纸", "main", "main-ivf", 4))
+        .await
+        .unwrap();
+
+    let report = p.app.sync_now().await.expect("the sync goes on");
+    assert_eq!(report.rejected, 1, "{report:?}");
+    assert_eq!(report.applied, 1, "{report:?}");
+    let conflicts = p.app.conflicts().await.unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].code, "unsupported_media_type");
+    assert!(conflicts[0].message.contains("旧截图.gif"), "{conflicts:?}");
+    assert_eq!(conflicts[0].op.kind.ticket_id(), Some(with_gif.id));
+    assert_eq!(outbox_len(p.path()), 0);
+    // The other ticket reached the server, and the next sync is not stuck on the file.
+    assert_eq!(
+        server_ticket(h.api("nurse"), plain.id).await.title,
+        "打印机卡纸"
+    );
+    p.app.sync_now().await.unwrap();
+}

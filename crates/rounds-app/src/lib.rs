@@ -77,19 +77,35 @@ pub fn server_client(server: &str) -> AppResult<Client> {
     Client::new(server).map_err(|e| AppError::new(AppErrorCode::Validation, e.to_string()))
 }
 
-/// The image type of `bytes` by its magic number, for attachments downloaded without one.
-pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some("image/jpeg")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else {
-        None
+/// Checks a file before it is kept as an attachment, by the rules the server applies
+/// ([`rounds_core::attachment`]): not empty, within the server's default size, and of an
+/// accepted type its content confirms. An attachment kept here must upload later: a refused
+/// upload holds back the tickets that use it.
+pub fn check_attachment(bytes: &[u8], content_type: &str) -> AppResult<()> {
+    use rounds_core::attachment::{ALLOWED_TYPES, DEFAULT_MAX_BYTES, detect, is};
+    let refuse = |m: String| Err(AppError::new(AppErrorCode::Validation, m));
+    if bytes.is_empty() {
+        return refuse("the file is empty".into());
     }
+    if bytes.len() > DEFAULT_MAX_BYTES {
+        return refuse(format!(
+            "the file is {} MB; at most {} MB may be attached",
+            bytes.len() / (1024 * 1024),
+            DEFAULT_MAX_BYTES / (1024 * 1024)
+        ));
+    }
+    if !ALLOWED_TYPES.contains(&content_type) {
+        return refuse(format!(
+            "{content_type} files cannot be attached; allowed: PNG, JPEG, WebP, PDF and text"
+        ));
+    }
+    if !is(content_type, bytes) {
+        return refuse(match detect(bytes) {
+            Some(real) => format!("the file says {content_type} but is {real}"),
+            None => format!("the file says {content_type} but its content is not"),
+        });
+    }
+    Ok(())
 }
 
 fn code_of(server_code: &str) -> AppErrorCode {
@@ -474,13 +490,15 @@ impl App {
         Ok(c)
     }
 
-    /// Copies a file into the profile for attaching; returns its SHA-256.
+    /// Copies a file into the profile for attaching, after [`check_attachment`]; returns its
+    /// SHA-256.
     pub async fn attachment_add(
         &self,
         bytes: Vec<u8>,
         content_type: String,
         filename: Option<String>,
     ) -> AppResult<String> {
+        check_attachment(&bytes, &content_type)?;
         let info = self
             .local
             .call(move |s| s.attachment_add(&bytes, &content_type, filename.as_deref()))
@@ -515,7 +533,8 @@ impl App {
             return Ok(found);
         }
         let bytes = self.client().await?.download_attachment(&sha).await?;
-        let content_type = sniff_image(&bytes).unwrap_or("application/octet-stream");
+        let content_type =
+            rounds_core::attachment::detect(&bytes).unwrap_or("application/octet-stream");
         let (b, ct, want) = (bytes.clone(), content_type.to_owned(), sha.clone());
         self.local
             .call(move |s| {

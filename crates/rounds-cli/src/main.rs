@@ -206,20 +206,7 @@ fn default_profile() -> Result<PathBuf, AppError> {
 }
 
 fn content_type(path: &std::path::Path, bytes: &[u8]) -> Result<&'static str, AppError> {
-    let by_magic = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) {
-        Some("text/plain")
-    } else {
-        None
-    };
-    by_magic.ok_or_else(|| {
+    rounds_core::attachment::detect(bytes).ok_or_else(|| {
         AppError::new(
             AppErrorCode::Validation,
             format!(

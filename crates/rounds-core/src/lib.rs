@@ -12,6 +12,7 @@
 //! - [`merge::apply_patch`] is order-independent for a set of patches (a per-field
 //!   last-writer-wins register keyed by the op id, a UUIDv7).
 
+pub mod attachment;
 pub mod error;
 pub mod merge;
 pub mod model;

@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rounds_core::attachment::{self, ALLOWED_TYPES, MAX_IMAGE_PIXELS};
 use rounds_core::error::ErrorCode;
 use rounds_core::model::validate_sha256;
 use rounds_core::perm::Actor;
@@ -25,34 +26,16 @@ use crate::auth::Authed;
 use crate::error::{ApiError, Json, Path};
 use crate::store::{self, ts};
 
-/// Largest image, in pixels, that may be stored: a 20 MB PNG can claim billions.
-pub const MAX_IMAGE_PIXELS: u64 = 64_000_000;
-
-pub const ALLOWED_TYPES: &[&str] = &[
-    "image/png",
-    "image/jpeg",
-    "image/webp",
-    "application/pdf",
-    "text/plain",
-];
-
 /// Checks that `bytes` really are `content_type`.
 pub fn sniff(content_type: &str, bytes: &[u8]) -> Result<(), ApiError> {
     let unsupported = |m: String| ApiError::new(ErrorCode::UnsupportedMediaType, m);
-    let ok = match content_type {
-        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-        "image/webp" => bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP",
-        "application/pdf" => bytes.starts_with(b"%PDF-"),
-        "text/plain" => std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0),
-        other => {
-            return Err(unsupported(format!(
-                "files of type `{other}` are not accepted; allowed: {}",
-                ALLOWED_TYPES.join(", ")
-            )));
-        }
-    };
-    if !ok {
+    if !ALLOWED_TYPES.contains(&content_type) {
+        return Err(unsupported(format!(
+            "files of type `{content_type}` are not accepted; allowed: {}",
+            ALLOWED_TYPES.join(", ")
+        )));
+    }
+    if !attachment::is(content_type, bytes) {
         return Err(unsupported(format!(
             "the file's content is not {content_type}, as its Content-Type claims"
         )));

@@ -63,7 +63,7 @@ impl Config {
         Config {
             data_dir: data_dir.into(),
             token_ttl: chrono::Duration::days(14),
-            max_attachment_bytes: 20 * 1024 * 1024,
+            max_attachment_bytes: rounds_core::attachment::DEFAULT_MAX_BYTES,
             max_json_bytes: 2 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),
             reader_connections: 4,

@@ -6,6 +6,9 @@
 //!   acknowledged, refused ones become conflicts with the server's reason. If a push fails as a
 //!   whole (offline, server error, unauthorized), every op of it stays queued; pushing it again
 //!   is safe because the server applies an op at most once.
+//! - An attachment the server refuses (its type, content or size) turns the ops that reference
+//!   it into conflicts with the server's reason; the rest of the outbox still goes. Otherwise
+//!   the same refusal would stop every later sync.
 //! - A pulled page is applied in one local transaction together with its cursor, so a crash
 //!   between pages loses nothing and repeats nothing.
 //! - A new server epoch (the server was restored from a backup) drops the cached server state,
@@ -21,7 +24,7 @@ use rounds_store::{News, Store, StoreError};
 use uuid::Uuid;
 
 use crate::client::{Client, SyncError};
-use crate::plan::{SyncPlan, plan};
+use crate::plan::{SyncPlan, attachments_of, plan};
 
 /// Ops per push.
 pub const PUSH_BATCH: usize = 500;
@@ -132,37 +135,16 @@ pub async fn run(local: &Local, client: &Client) -> Result<SyncReport, RunError>
 
 async fn run_inner(local: &Local, client: &Client) -> Result<SyncReport, RunError> {
     let mut report = SyncReport::default();
-    let plan = local.call(|s| plan_from_store(s)).await?;
-    report.held = plan.held.len();
-
-    for sha in &plan.uploads {
-        let sha = sha.clone();
-        let (bytes, info) = local
-            .call({
-                let sha = sha.clone();
-                move |s| {
-                    let info = s
-                        .attachment(&sha)?
-                        .ok_or_else(|| StoreError::Io(format!("attachment {sha} is gone")))?;
-                    let bytes = std::fs::read(s.attachment_path(&sha))
-                        .map_err(|e| StoreError::Io(format!("reading attachment {sha}: {e}")))?;
-                    Ok((bytes, info))
-                }
-            })
-            .await?;
-        let answer = client
-            .upload_attachment(bytes, &info.content_type, info.filename.as_deref())
-            .await?;
-        if answer.sha256 != sha {
-            return Err(StoreError::Corrupt(format!(
-                "attachment {sha} uploaded as {}",
-                answer.sha256
-            ))
-            .into());
+    let plan = loop {
+        let plan = local.call(|s| plan_from_store(s)).await?;
+        match upload_all(local, client, &plan, &mut report).await? {
+            Uploads::Done => break plan,
+            // The ops that needed a refused file are conflicts now: plan again without them
+            // (and with what depends on them held). Each round removes at least one op.
+            Uploads::Refused => continue,
         }
-        local.call(move |s| s.attachment_uploaded(&sha)).await?;
-        report.uploaded += 1;
-    }
+    };
+    report.held = plan.held.len();
 
     for batch in plan.batches {
         let ids: Vec<Uuid> = batch.iter().map(|o| o.op_id).collect();
@@ -203,6 +185,77 @@ async fn run_inner(local: &Local, client: &Client) -> Result<SyncReport, RunErro
 
     (report.pulled, report.notices) = pull_all(local, client).await?;
     Ok(report)
+}
+
+/// How the uploads of a plan went.
+enum Uploads {
+    Done,
+    /// The server refused a file for good; the ops that reference it became conflicts.
+    Refused,
+}
+
+/// Uploads the plan's attachments. A file the server refuses (`4xx`: its type, content or
+/// size) would be refused at every sync and hold every later op back, so the ops that
+/// reference it become conflicts carrying the server's reason, and the sync goes on.
+async fn upload_all(
+    local: &Local,
+    client: &Client,
+    plan: &SyncPlan,
+    report: &mut SyncReport,
+) -> Result<Uploads, RunError> {
+    for sha in &plan.uploads {
+        let sha = sha.clone();
+        let (bytes, info) = local
+            .call({
+                let sha = sha.clone();
+                move |s| {
+                    let info = s
+                        .attachment(&sha)?
+                        .ok_or_else(|| StoreError::Io(format!("attachment {sha} is gone")))?;
+                    let bytes = std::fs::read(s.attachment_path(&sha))
+                        .map_err(|e| StoreError::Io(format!("reading attachment {sha}: {e}")))?;
+                    Ok((bytes, info))
+                }
+            })
+            .await?;
+        let answer = match client
+            .upload_attachment(bytes, &info.content_type, info.filename.as_deref())
+            .await
+        {
+            Ok(a) => a,
+            Err(SyncError::Rejected { code, message, .. }) => {
+                let what = info.filename.unwrap_or_else(|| sha[..12].to_owned());
+                let message = format!("the attachment {what} was refused: {message}");
+                tracing::warn!(%sha, %code, %message, "attachment refused by the server");
+                report.rejected += local
+                    .call(move |s| {
+                        let users: Vec<Uuid> = s
+                            .outbox()?
+                            .into_iter()
+                            .filter(|e| attachments_of(&e.op).contains(&sha))
+                            .map(|e| e.op.op_id)
+                            .collect();
+                        for op_id in &users {
+                            s.outbox_rejected(*op_id, &code, &message, Utc::now())?;
+                        }
+                        Ok(users.len())
+                    })
+                    .await?;
+                return Ok(Uploads::Refused);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if answer.sha256 != sha {
+            return Err(StoreError::Corrupt(format!(
+                "attachment {sha} uploaded as {}",
+                answer.sha256
+            ))
+            .into());
+        }
+        local.call(move |s| s.attachment_uploaded(&sha)).await?;
+        report.uploaded += 1;
+    }
+    Ok(Uploads::Done)
 }
 
 /// Pulls until `has_more` is false; returns the number of changes applied and the notices
