@@ -12,14 +12,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Debian packages:
-# - a C toolchain for the bundled SQLite, and the tools the scripts use;
+# - a C toolchain for the bundled SQLite, and the tools the scripts use (util-linux's
+#   `unshare` gives the full-disk tests a small tmpfs of their own);
 # - a D-Bus session bus with a Secret Service (gnome-keyring) for the keychain tests;
 # - the desktop app's libraries: WebKitGTK, the tray (appindicator), xdo, and xcap's capture
 #   libraries (PipeWire, with clang for its bindings);
 # - its tests: Xvfb, the WebDriver for WebKitGTK, a notification daemon (dunst), Chinese fonts
 #   (without them every Chinese character renders as a box), ImageMagick for screenshots;
 # - Node.js and npm for the UI.
-PACKAGES="build-essential pkg-config ca-certificates curl procps file dbus dbus-daemon dbus-x11 gnome-keyring libsecret-tools
+PACKAGES="build-essential pkg-config ca-certificates curl procps file util-linux dbus dbus-daemon dbus-x11 gnome-keyring libsecret-tools
 libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
 libpipewire-0.3-dev libspa-0.2-dev libclang-dev clang libwayland-dev libgbm-dev libegl-dev libxcb1-dev libxrandr-dev libdbus-1-dev
 xvfb xauth x11-utils webkit2gtk-driver dunst imagemagick fonts-noto-cjk"

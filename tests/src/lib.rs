@@ -34,6 +34,68 @@ impl TestClock {
     }
 }
 
+/// Runs the calling test on a small, real disk, so it can fill it up.
+///
+/// Called in the test process, this runs the test binary again for just `test` inside a
+/// private user and mount namespace in which a tmpfs of `size` (`"4m"`) is mounted on a new
+/// directory, checks that the run passed, and returns `None`. Called in that run, it returns
+/// `Some(dir)`: the small disk, whose writes fail with `ENOSPC` once it is full. Nothing is
+/// mounted outside the namespace. Needs `unshare` (util-linux) and user namespaces; without
+/// them the test fails and says so.
+pub fn on_small_disk(test: &str, size: &str) -> Option<std::path::PathBuf> {
+    const VAR: &str = "ROUNDS_TEST_SMALL_DISK";
+    if let Some(dir) = std::env::var_os(VAR) {
+        return Some(dir.into());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(r#"mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@""#)
+        .args(["sh", size])
+        .arg(dir.path())
+        .arg(&exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(VAR, dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("running `unshare` for a small disk (util-linux): {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "the run on a small disk failed:\n{text}"
+    );
+    assert!(
+        text.contains("1 passed"),
+        "the run on a small disk ran no test:\n{text}"
+    );
+    None
+}
+
+/// Writes zeros to `dir/filler` until the disk is full; returns the file, to remove when the
+/// test frees the space.
+pub fn fill_disk(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0u8; 16 * 1024];
+    loop {
+        match f.write(&chunk) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
+            Err(e) => panic!("filling {}: {e}", dir.display()),
+        }
+    }
+    // The last partial block too.
+    while f.write(&[0u8; 512]).is_ok_and(|n| n > 0) {}
+    let _ = f.flush();
+    path
+}
+
 pub struct TestServer {
     pub base: String,
     pub state: AppState,

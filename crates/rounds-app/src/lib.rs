@@ -54,6 +54,9 @@ pub enum AppErrorCode {
     Server,
     /// The local cache or file system failed.
     Local,
+    /// The disk holding the profile is full: the change was not saved, nothing saved before
+    /// was lost.
+    DiskFull,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
@@ -130,6 +133,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Refused(d) => AppError::new(code_of(d.code.as_str()), d.message),
             StoreError::NotSignedIn => AppError::new(AppErrorCode::NotSignedIn, e.to_string()),
+            StoreError::DiskFull => AppError::new(AppErrorCode::DiskFull, e.to_string()),
             other => AppError::new(AppErrorCode::Local, other.to_string()),
         }
     }

@@ -34,6 +34,9 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// A server fault. Never used for a client's mistake.
     Internal,
+    /// The server's disk is full: nothing was written. Not the client's mistake either; the
+    /// same request succeeds once the administrator frees space.
+    StorageFull,
 }
 
 impl ErrorCode {
@@ -51,7 +54,14 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Internal => 500,
+            ErrorCode::StorageFull => 507,
         }
+    }
+
+    /// Whether the server, not the request, is at fault: the request may succeed later as
+    /// it is, so a client keeps it (and a push aborts rather than refusing one op).
+    pub fn is_server_fault(self) -> bool {
+        matches!(self, ErrorCode::Internal | ErrorCode::StorageFull)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +79,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::Internal => "internal",
+            ErrorCode::StorageFull => "storage_full",
         }
     }
 }

@@ -70,10 +70,16 @@ fn store_blob(root: &std::path::Path, sha: &str, bytes: &[u8]) -> std::io::Resul
     }
     let dir = path.parent().unwrap_or(root);
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile_in(dir)?;
-    tmp.1.write_all(bytes)?;
-    tmp.1.sync_all()?;
-    std::fs::rename(&tmp.0, &path)
+    let (tmp, mut file) = tempfile_in(dir)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    if written.is_err() {
+        // A disk that filled up part-way must not keep the part.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 fn tempfile_in(dir: &std::path::Path) -> std::io::Result<(PathBuf, std::fs::File)> {
@@ -148,8 +154,7 @@ pub async fn upload(
     let sha2 = sha.clone();
     tokio::task::spawn_blocking(move || store_blob(&root, &sha2, &body))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("storing attachment: {e}")))?;
+        .map_err(ApiError::internal)??;
     let now = state.now();
     let resp = AttachmentResponse {
         sha256: sha.clone(),

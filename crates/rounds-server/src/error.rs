@@ -30,6 +30,15 @@ impl ApiError {
         tracing::error!(%detail, "internal error");
         ApiError::new(ErrorCode::Internal, "internal server error")
     }
+    /// The disk under the data directory is full. Logged as an error each time: the
+    /// administrator must free space, and until then every write fails this way.
+    pub fn storage_full(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "the data directory's disk is full; writes fail until space is freed");
+        ApiError::new(
+            ErrorCode::StorageFull,
+            "the server's disk is full: nothing was saved; try again once the administrator has freed space",
+        )
+    }
     pub fn validation(message: impl Into<String>) -> Self {
         ApiError::new(ErrorCode::Validation, message)
     }
@@ -58,7 +67,19 @@ impl From<ErrorDetail> for ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            return ApiError::storage_full(e);
+        }
         ApiError::internal(format!("sqlite: {e}"))
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            return ApiError::storage_full(e);
+        }
+        ApiError::internal(format!("io: {e}"))
     }
 }
 

@@ -136,7 +136,7 @@ fn push_one(
                 ])?;
             Ok(result)
         }
-        Err(e) if e.code == ErrorCode::Internal => Err(e),
+        Err(e) if e.code.is_server_fault() => Err(e),
         Err(e) => {
             tx.prepare_cached("ROLLBACK TO op")?.execute([])?;
             tx.prepare_cached("RELEASE op")?.execute([])?;

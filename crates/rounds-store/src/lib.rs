@@ -73,7 +73,13 @@ pub enum StoreError {
         supported: i64,
     },
     #[error("local database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The disk holding the profile is full; the change was not saved (its transaction rolled
+    /// back), and what was saved before is intact.
+    #[error(
+        "the disk holding the Rounds profile is full: nothing was saved; free some space and try again"
+    )]
+    DiskFull,
     #[error("{0}")]
     Io(String),
     /// A rule refused the change (validation, permissions, status machine, not found).
@@ -83,6 +89,16 @@ pub enum StoreError {
     Corrupt(String),
     #[error("not signed in: sign in once while online")]
     NotSignedIn,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            StoreError::DiskFull
+        } else {
+            StoreError::Sqlite(e)
+        }
+    }
 }
 
 impl From<ErrorDetail> for StoreError {
@@ -572,7 +588,14 @@ impl Store {
                 f.sync_all()?;
                 std::fs::rename(&tmp, &path)
             };
-            write().map_err(|e| StoreError::Io(format!("storing the attachment: {e}")))?;
+            if let Err(e) = write() {
+                // A disk that filled up part-way must not keep the part.
+                let _ = std::fs::remove_file(&tmp);
+                return Err(match e.kind() {
+                    std::io::ErrorKind::StorageFull => StoreError::DiskFull,
+                    _ => StoreError::Io(format!("storing the attachment: {e}")),
+                });
+            }
         }
         self.conn.execute(
             "INSERT OR IGNORE INTO attachments (sha256, content_type, filename, size) VALUES (?1, ?2, ?3, ?4)",

@@ -194,7 +194,7 @@ export type Conflict = { op: Op, code: string, message: string, at: string, };
 
 export type AttachmentInfo = { sha256: string, content_type: string, filename: string | null, size: number, uploaded: boolean, };
 
-export type AppErrorCode = "offline" | "unauthorized" | "not_signed_in" | "no_keychain" | "validation" | "forbidden" | "not_found" | "invalid_transition" | "conflict" | "locked" | "server" | "local";
+export type AppErrorCode = "offline" | "unauthorized" | "not_signed_in" | "no_keychain" | "validation" | "forbidden" | "not_found" | "invalid_transition" | "conflict" | "locked" | "server" | "local" | "disk_full";
 
 export type AppError = { code: AppErrorCode, message: string, };
 

@@ -26,6 +26,7 @@ export const en: Messages = {
   'error.locked': 'The account is temporarily locked. Try again later.',
   'error.server': 'Server error: {message}',
   'error.local': 'Local error: {message}',
+  'error.disk_full': 'The disk is full: this change was not saved (nothing saved before is lost). Free some space and try again.',
 
   'setup.title': 'Connect to the server',
   'setup.server_intro': 'Enter the server address given by the IT department.',

@@ -25,6 +25,7 @@ export const zhCN = {
   'error.locked': '账号已被暂时锁定，请稍后再试。',
   'error.server': '服务器出错：{message}',
   'error.local': '本地出错：{message}',
+  'error.disk_full': '磁盘已满：本次修改未保存（之前保存的内容不受影响）。请清理磁盘空间后重试。',
 
   'setup.title': '连接到服务器',
   'setup.server_intro': '请输入信息科提供的服务器地址。',
