@@ -2,7 +2,8 @@
 //! ([`on_small_disk`]) and fills it. A save that does not fit is refused with a clear error,
 //! nothing saved before is lost or half-written, and the same work succeeds once space is
 //! freed: on the client's cache, and on the server (which answers `507 storage_full` and keeps
-//! the client's outbox intact).
+//! the client's outbox intact). The alert worker does not flood a group robot with a page it
+//! cannot record as sent.
 
 use std::path::Path;
 
@@ -10,7 +11,8 @@ use reqwest::StatusCode;
 use rounds_app::{App, AppErrorCode};
 use rounds_core::model::{Role, TicketDraft, UserPublic};
 use rounds_tests::client::{Profile, draft, outbox_len, server_ticket};
-use rounds_tests::{TestServer, fill_disk, on_small_disk};
+use rounds_tests::webhook::receiver_holding;
+use rounds_tests::{TestClock, TestServer, fill_disk, on_small_disk};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -163,4 +165,76 @@ async fn a_full_disk_on_the_server_answers_507_writes_nothing_and_the_client_kee
     }
     let (s, body) = nurse.post("/api/v1/tickets", json!(long_draft(8))).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_sent_while_the_disk_fills_is_not_sent_again_until_its_backoff() {
+    let Some(disk) = on_small_disk(
+        "an_alert_sent_while_the_disk_fills_is_not_sent_again_until_its_backoff",
+        "8m",
+    ) else {
+        return;
+    };
+    let data = disk.join("data");
+    let clock = TestClock::default();
+    let server = TestServer::start_with_clock(
+        std::sync::Arc::new(tempfile::tempdir().unwrap()),
+        clock.clone(),
+        |c| {
+            c.data_dir = data.clone();
+            c.worker_poll = std::time::Duration::from_millis(50);
+        },
+    )
+    .await;
+    let h = server.seed().await;
+    let admin = h.api("admin");
+    // The hospital's group robot: its answer to the first alert waits until the disk is full.
+    let hold = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (robot, received) = receiver_holding(0, Some(hold.clone())).await;
+    let (s, body) = admin
+        .post(
+            "/api/v1/alerts/endpoints",
+            json!({"kind": "webhook", "url": format!("{robot}/hook")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    // A level-1 fault pages the on-call engineer at once: one alert to deliver.
+    h.api("eng")
+        .new_ticket("急诊 HIS 全部掉线", "main", "main-ivf", 1)
+        .await;
+    let sent = || received.lock().unwrap().len();
+    for _ in 0..200 {
+        if sent() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(sent(), 1, "the alert was not sent");
+
+    // The robot answers once the disk is full: the delivery cannot be recorded. It must not
+    // be sent again and again (each loop of the worker used to), only after its backoff.
+    let filler = fill_disk(&disk);
+    hold.notify_one();
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(
+        sent(),
+        1,
+        "sent again while its outcome could not be recorded"
+    );
+
+    // Space again, and the backoff (10 s on the server's clock) over: sent once more (at
+    // least once, so the robot may see it twice) and recorded.
+    std::fs::remove_file(filler).unwrap();
+    clock.advance(chrono::Duration::seconds(11));
+    let mut delivered = false;
+    for _ in 0..200 {
+        let (_, list) = admin.get("/api/v1/alerts/deliveries").await;
+        if list[0]["state"] == "delivered" {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(delivered, "not delivered once space was freed");
+    assert_eq!(sent(), 2);
 }

@@ -1,14 +1,14 @@
 //! SLA clocks, the escalation ladder, the on-call roster, the emergency checklist and the
 //! outgoing alerts, against the real server with a controllable clock.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
+use rounds_tests::webhook::receiver;
 use rounds_tests::{TestClock, TestServer, assert_error};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn time(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("not a time: {v}")))
@@ -419,94 +419,6 @@ async fn pending_is_credited_back_level_changes_recompute_and_reopen_resumes() {
 }
 
 // ---- outgoing alerts -------------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct Received {
-    target: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-/// A tiny HTTP receiver: records every request; answers 500 to the first `fail_first`.
-async fn receiver(fail_first: usize) -> (String, Arc<Mutex<Vec<Received>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let log = Arc::new(Mutex::new(Vec::<Received>::new()));
-    let l = log.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let l = l.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let (head_end, len) = loop {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&buf[..pos]).to_string();
-                        let len = head
-                            .lines()
-                            .find_map(|l| {
-                                let (k, v) = l.split_once(':')?;
-                                k.eq_ignore_ascii_case("content-length")
-                                    .then(|| v.trim().parse::<usize>().ok())?
-                            })
-                            .unwrap_or(0);
-                        break (pos + 4, len);
-                    }
-                };
-                while buf.len() < head_end + len {
-                    let n = sock.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                }
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                let mut lines = head.lines();
-                let target = lines
-                    .next()
-                    .unwrap_or("")
-                    .split(' ')
-                    .nth(1)
-                    .unwrap_or("")
-                    .to_owned();
-                let headers = lines
-                    .filter_map(|l| l.split_once(':'))
-                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-                    .collect();
-                let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
-                let n = {
-                    let mut log = l.lock().unwrap();
-                    log.push(Received {
-                        target,
-                        headers,
-                        body,
-                    });
-                    log.len()
-                };
-                let (status, text) = if n <= fail_first {
-                    ("500 Internal Server Error", "{\"errcode\":1}")
-                } else {
-                    ("200 OK", "{\"errcode\":0,\"errmsg\":\"ok\"}")
-                };
-                let resp = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
-                    text.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    (base, log)
-}
 
 /// HMAC-SHA256 written out from RFC 2104, independent of the server's implementation.
 fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {

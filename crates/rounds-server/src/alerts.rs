@@ -337,7 +337,32 @@ pub async fn run_worker(state: AppState, poll: std::time::Duration) {
             .await
             .unwrap_or_default();
         let busy = !due.is_empty();
+        // A write that failed (a full disk): stop this round and wait before the next.
+        let mut stalled = false;
         for d in due {
+            // Claimed before it is sent: its next attempt moves out by the backoff first, so a
+            // delivery whose outcome cannot be recorded afterwards is sent again only after
+            // the backoff (at least once, never in a tight loop), and none is sent while
+            // nothing can be recorded.
+            let (id, next) = (
+                d.id,
+                state.now() + chrono::Duration::seconds(backoff_secs(d.attempts)),
+            );
+            let claimed = state
+                .db
+                .write(move |tx| {
+                    tx.execute(
+                        "UPDATE alert_deliveries SET next_attempt_at = ?2 WHERE id = ?1",
+                        params![id, ts(next)],
+                    )?;
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = claimed {
+                tracing::warn!(error = %e.message, "claiming an alert delivery; sending none until that works");
+                stalled = true;
+                break;
+            }
             let result = send(&http, &d, state.now()).await;
             let now = state.now();
             let outcome = state
@@ -352,7 +377,6 @@ pub async fn run_worker(state: AppState, poll: std::time::Duration) {
                         Err(err) => {
                             let attempts = d.attempts + 1;
                             let state = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
-                            let next = now + chrono::Duration::seconds(backoff_secs(d.attempts));
                             tx.execute(
                                 "UPDATE alert_deliveries SET state = ?2, attempts = ?3, next_attempt_at = ?4, \
                                  last_error = ?5 WHERE id = ?1",
@@ -365,9 +389,11 @@ pub async fn run_worker(state: AppState, poll: std::time::Duration) {
                 .await;
             if let Err(e) = outcome {
                 tracing::warn!(error = %e.message, "recording an alert delivery");
+                stalled = true;
+                break;
             }
         }
-        if busy {
+        if busy && !stalled {
             continue;
         }
         tokio::select! {
