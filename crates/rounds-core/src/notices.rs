@@ -20,6 +20,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::model::{Role, Status, Ticket, UserPublic};
+use crate::sla::Escalation;
 use crate::wire::{Change, Entity};
 
 /// How old a change may be and still make a notice: one shift.
@@ -34,7 +35,8 @@ pub enum NoticeKind {
     Comment,
     /// The status of a ticket I reported changed.
     Status,
-    /// The SLA ladder escalated a ticket (staff only).
+    /// The SLA ladder escalated a ticket: for dispatchers and admins, who watch the whole
+    /// board, and for an engineer the step names (`notified`) or who holds the ticket.
     Escalation,
 }
 
@@ -96,8 +98,8 @@ pub fn notice_for(
     }
 }
 
-/// The latest ladder point the change adds to the ticket's escalations, for staff, while the
-/// ticket is still being worked on.
+/// The latest ladder point the change adds to the ticket's escalations that concerns `me`
+/// (see [`NoticeKind::Escalation`]), while the ticket is still being worked on.
 fn escalation(
     me: &UserPublic,
     t: &Ticket,
@@ -112,12 +114,16 @@ fn escalation(
             .and_then(|b| b.sla.as_deref())
             .is_some_and(|s| s.fired(target, percent))
     };
+    // An engineer on rounds is paged for what the ladder sends them, not for every ticket.
+    let watches_all = matches!(me.role, Role::Dispatcher | Role::Admin);
+    let concerns_me =
+        |e: &Escalation| watches_all || e.notified.contains(&me.id) || t.assignee == Some(me.id);
     let new = t
         .sla
         .as_deref()?
         .escalations
         .iter()
-        .rfind(|e| !fired_before(e.target, e.percent))?;
+        .rfind(|e| !fired_before(e.target, e.percent) && concerns_me(e))?;
     // `target:percent:step`, worded by the shell; percent 0 is the page at creation.
     recent(new.at, now).then(|| Notice {
         detail: Some(format!(
@@ -247,11 +253,35 @@ mod tests {
         // The same state again (a sync that already had it): nothing new.
         let again = change(Entity::Ticket(after.clone()));
         assert_eq!(notice_for(&dispatcher, &again, Some(&after), now()), None);
-        // A reporter is never paged.
+        // A reporter is never paged, nor an engineer the step does not name.
         assert_eq!(
             notice_for(&user(1, Role::Reporter), &ch, Some(&before), now()),
             None
         );
+        let eng = user(3, Role::Engineer);
+        assert_eq!(notice_for(&eng, &ch, Some(&before), now()), None);
+        // The engineer the step names is, and so is the one holding the ticket.
+        let mut named = after.clone();
+        if let Some(sla) = named.sla.as_deref_mut() {
+            sla.escalations[1].notified = vec![eng.id];
+        }
+        let n = notice_for(&eng, &change(Entity::Ticket(named)), Some(&before), now());
+        assert_eq!(n.map(|n| n.kind), Some(NoticeKind::Escalation));
+        let held = Ticket {
+            assignee: Some(eng.id),
+            ..after.clone()
+        };
+        let before_held = Ticket {
+            assignee: Some(eng.id),
+            ..before.clone()
+        };
+        let n = notice_for(
+            &eng,
+            &change(Entity::Ticket(held)),
+            Some(&before_held),
+            now(),
+        );
+        assert_eq!(n.map(|n| n.kind), Some(NoticeKind::Escalation));
         // A ticket already resolved when the sync brings the escalation: too late to help.
         let resolved = Ticket {
             status: Status::Resolved,
