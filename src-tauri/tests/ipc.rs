@@ -106,6 +106,18 @@ fn bad_arguments_get_a_clear_error() {
         .unwrap_err();
     assert_eq!(code(&e), "validation", "{e}");
     assert!(e["message"].as_str().unwrap().contains("image/jpeg"), "{e}");
+    // A PNG signature on nothing readable: the server would refuse it as an image.
+    let e = ui
+        .call(
+            "attachment_add",
+            json!({"dataBase64": base64_of(b"\x89PNG\r\n\x1a\n truncated"), "contentType": "image/png"}),
+        )
+        .unwrap_err();
+    assert_eq!(code(&e), "validation", "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("cannot be read"),
+        "{e}"
+    );
     let gif = base64_of(b"GIF89a\x01\0\x01\0\x80\0\0");
     let e = ui
         .call(

@@ -64,9 +64,13 @@ async fn a_full_disk_refuses_a_local_save_and_loses_nothing() {
     };
     assert_eq!(refused.code, AppErrorCode::DiskFull, "{refused:?}");
     assert!(refused.message.contains("disk"), "{refused:?}");
-    // An attachment does not fit either, and leaves no part behind.
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.resize(256 * 1024, 7);
+    // An attachment (a real 1-pixel PNG, padded to 256 KB) does not fit either, and leaves no
+    // part behind.
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba8(image::RgbaImage::new(1, 1))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png.resize(256 * 1024, 0);
     let e = app
         .attachment_add(png.clone(), "image/png".into(), Some("截图.png".into()))
         .await

@@ -81,11 +81,11 @@ pub fn server_client(server: &str) -> AppResult<Client> {
 }
 
 /// Checks a file before it is kept as an attachment, by the rules the server applies
-/// ([`rounds_core::attachment`]): not empty, within the server's default size, and of an
-/// accepted type its content confirms. An attachment kept here must upload later: a refused
+/// ([`rounds_core::attachment`]): not empty, within the server's default size, of an
+/// accepted type its content confirms, and for an image, readable and within the pixel limit. An attachment kept here must upload later: a refused
 /// upload holds back the tickets that use it.
 pub fn check_attachment(bytes: &[u8], content_type: &str) -> AppResult<()> {
-    use rounds_core::attachment::{ALLOWED_TYPES, DEFAULT_MAX_BYTES, detect, is};
+    use rounds_core::attachment::{ALLOWED_TYPES, DEFAULT_MAX_BYTES, check_image, detect, is};
     let refuse = |m: String| Err(AppError::new(AppErrorCode::Validation, m));
     if bytes.is_empty() {
         return refuse("the file is empty".into());
@@ -108,7 +108,7 @@ pub fn check_attachment(bytes: &[u8], content_type: &str) -> AppResult<()> {
             None => format!("the file says {content_type} but its content is not"),
         });
     }
-    Ok(())
+    check_image(content_type, bytes).or_else(|e| refuse(e.to_string()))
 }
 
 fn code_of(server_code: &str) -> AppErrorCode {

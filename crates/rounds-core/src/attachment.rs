@@ -36,6 +36,35 @@ pub fn detect(bytes: &[u8]) -> Option<&'static str> {
     ALLOWED_TYPES.iter().copied().find(|t| is(t, bytes))
 }
 
+/// Why an image is not accepted although its magic number is right.
+#[cfg(feature = "image")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageRefusal {
+    #[error("the image cannot be read: {0}")]
+    Unreadable(String),
+    #[error("the image is {width}x{height} pixels; the limit is {MAX_IMAGE_PIXELS} pixels")]
+    TooLarge { width: u32, height: u32 },
+}
+
+/// For an image type, checks from its header alone (no pixels are decoded) that the image can
+/// be read and is at most [`MAX_IMAGE_PIXELS`]; other types pass. Call after [`is`].
+#[cfg(feature = "image")]
+pub fn check_image(content_type: &str, bytes: &[u8]) -> Result<(), ImageRefusal> {
+    let format = match content_type {
+        "image/png" => image::ImageFormat::Png,
+        "image/jpeg" => image::ImageFormat::Jpeg,
+        "image/webp" => image::ImageFormat::WebP,
+        _ => return Ok(()),
+    };
+    let (width, height) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| ImageRefusal::Unreadable(e.to_string()))?;
+    if u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
+        return Err(ImageRefusal::TooLarge { width, height });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +85,51 @@ mod tests {
         assert!(!is("image/jpeg", png));
         assert!(!is("image/gif", b"GIF89a"));
         assert!(!is("text/plain", b"a\0b"));
+    }
+
+    #[cfg(feature = "image")]
+    #[test]
+    fn images_are_read_from_their_header_and_bounded_in_pixels() {
+        /// A PNG claiming `w` x `h`: its IHDR chunk, then an empty IDAT (no pixel data).
+        fn png_header(w: u32, h: u32) -> Vec<u8> {
+            let mut ihdr = b"IHDR".to_vec();
+            ihdr.extend(w.to_be_bytes());
+            ihdr.extend(h.to_be_bytes());
+            ihdr.extend([8, 6, 0, 0, 0]);
+            let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+            for chunk in [ihdr, b"IDAT".to_vec()] {
+                out.extend((chunk.len() as u32 - 4).to_be_bytes());
+                out.extend(&chunk);
+                out.extend(crc32(&chunk).to_be_bytes());
+            }
+            out
+        }
+        fn crc32(data: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for &b in data {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        assert_eq!(check_image("image/png", &png_header(1920, 1080)), Ok(()));
+        assert_eq!(
+            check_image("image/png", &png_header(100_000, 100_000)),
+            Err(ImageRefusal::TooLarge {
+                width: 100_000,
+                height: 100_000
+            })
+        );
+        assert!(matches!(
+            check_image("image/png", b"\x89PNG\r\n\x1a\n"),
+            Err(ImageRefusal::Unreadable(_))
+        ));
+        assert_eq!(check_image("text/plain", b"not an image"), Ok(()));
     }
 }

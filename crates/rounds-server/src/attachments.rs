@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rounds_core::attachment::{self, ALLOWED_TYPES, MAX_IMAGE_PIXELS};
+use rounds_core::attachment::{self, ALLOWED_TYPES, ImageRefusal};
 use rounds_core::error::ErrorCode;
 use rounds_core::model::validate_sha256;
 use rounds_core::perm::Actor;
@@ -40,23 +40,10 @@ pub fn sniff(content_type: &str, bytes: &[u8]) -> Result<(), ApiError> {
             "the file's content is not {content_type}, as its Content-Type claims"
         )));
     }
-    if content_type.starts_with("image/") {
-        let format = match content_type {
-            "image/png" => image::ImageFormat::Png,
-            "image/jpeg" => image::ImageFormat::Jpeg,
-            _ => image::ImageFormat::WebP,
-        };
-        let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
-            .into_dimensions()
-            .map_err(|e| unsupported(format!("the image cannot be read: {e}")))?;
-        if u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS {
-            return Err(ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("the image is {w}x{h} pixels; the limit is {MAX_IMAGE_PIXELS} pixels"),
-            ));
-        }
-    }
-    Ok(())
+    attachment::check_image(content_type, bytes).map_err(|e| match e {
+        ImageRefusal::Unreadable(_) => unsupported(e.to_string()),
+        ImageRefusal::TooLarge { .. } => ApiError::new(ErrorCode::PayloadTooLarge, e.to_string()),
+    })
 }
 
 fn blob_path(root: &std::path::Path, sha: &str) -> PathBuf {
