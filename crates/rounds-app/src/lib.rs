@@ -80,35 +80,13 @@ pub fn server_client(server: &str) -> AppResult<Client> {
     Client::new(server).map_err(|e| AppError::new(AppErrorCode::Validation, e.to_string()))
 }
 
-/// Checks a file before it is kept as an attachment, by the rules the server applies
-/// ([`rounds_core::attachment`]): not empty, within the server's default size, of an
-/// accepted type its content confirms, and for an image, readable and within the pixel limit. An attachment kept here must upload later: a refused
-/// upload holds back the tickets that use it.
+/// Checks a file before it is kept as an attachment, by the rule the server applies
+/// ([`rounds_core::attachment::check`], at the server's default size limit). An attachment kept
+/// here must upload later: a refused upload holds back the tickets that use it.
 pub fn check_attachment(bytes: &[u8], content_type: &str) -> AppResult<()> {
-    use rounds_core::attachment::{ALLOWED_TYPES, DEFAULT_MAX_BYTES, check_image, detect, is};
-    let refuse = |m: String| Err(AppError::new(AppErrorCode::Validation, m));
-    if bytes.is_empty() {
-        return refuse("the file is empty".into());
-    }
-    if bytes.len() > DEFAULT_MAX_BYTES {
-        return refuse(format!(
-            "the file is {} MB; at most {} MB may be attached",
-            bytes.len() / (1024 * 1024),
-            DEFAULT_MAX_BYTES / (1024 * 1024)
-        ));
-    }
-    if !ALLOWED_TYPES.contains(&content_type) {
-        return refuse(format!(
-            "{content_type} files cannot be attached; allowed: PNG, JPEG, WebP, PDF and text"
-        ));
-    }
-    if !is(content_type, bytes) {
-        return refuse(match detect(bytes) {
-            Some(real) => format!("the file says {content_type} but is {real}"),
-            None => format!("the file says {content_type} but its content is not"),
-        });
-    }
-    check_image(content_type, bytes).or_else(|e| refuse(e.to_string()))
+    use rounds_core::attachment::{DEFAULT_MAX_BYTES, check};
+    check(content_type, bytes, DEFAULT_MAX_BYTES)
+        .map_err(|e| AppError::new(AppErrorCode::Validation, e.to_string()))
 }
 
 fn code_of(server_code: &str) -> AppErrorCode {

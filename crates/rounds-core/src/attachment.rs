@@ -36,20 +36,53 @@ pub fn detect(bytes: &[u8]) -> Option<&'static str> {
     ALLOWED_TYPES.iter().copied().find(|t| is(t, bytes))
 }
 
-/// Why an image is not accepted although its magic number is right.
+const MIB: usize = 1024 * 1024;
+
+/// Why a file may not be attached.
 #[cfg(feature = "image")]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ImageRefusal {
+pub enum Refusal {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {} MB; at most {} MB may be attached", .size / MIB, .max / MIB)]
+    TooBig { size: usize, max: usize },
+    #[error("`{0}` files cannot be attached; allowed: PNG, JPEG, WebP, PDF and text")]
+    TypeNotAccepted(String),
+    #[error("the file says {claimed} but is {}", .actual.unwrap_or("none of the accepted types"))]
+    NotWhatItSays {
+        claimed: String,
+        actual: Option<&'static str>,
+    },
     #[error("the image cannot be read: {0}")]
     Unreadable(String),
     #[error("the image is {width}x{height} pixels; the limit is {MAX_IMAGE_PIXELS} pixels")]
-    TooLarge { width: u32, height: u32 },
+    TooManyPixels { width: u32, height: u32 },
 }
 
-/// For an image type, checks from its header alone (no pixels are decoded) that the image can
-/// be read and is at most [`MAX_IMAGE_PIXELS`]; other types pass. Call after [`is`].
+/// Whether `bytes` may be attached as `content_type` under a limit of `max_bytes`: not
+/// empty, within the limit, of an accepted type its content confirms, and for an image, a
+/// header that reads (no pixels are decoded) and at most [`MAX_IMAGE_PIXELS`]. The server
+/// refuses what this refuses; a client checks before it keeps a file.
 #[cfg(feature = "image")]
-pub fn check_image(content_type: &str, bytes: &[u8]) -> Result<(), ImageRefusal> {
+pub fn check(content_type: &str, bytes: &[u8], max_bytes: usize) -> Result<(), Refusal> {
+    if bytes.is_empty() {
+        return Err(Refusal::Empty);
+    }
+    if bytes.len() > max_bytes {
+        return Err(Refusal::TooBig {
+            size: bytes.len(),
+            max: max_bytes,
+        });
+    }
+    if !ALLOWED_TYPES.contains(&content_type) {
+        return Err(Refusal::TypeNotAccepted(content_type.to_owned()));
+    }
+    if !is(content_type, bytes) {
+        return Err(Refusal::NotWhatItSays {
+            claimed: content_type.to_owned(),
+            actual: detect(bytes),
+        });
+    }
     let format = match content_type {
         "image/png" => image::ImageFormat::Png,
         "image/jpeg" => image::ImageFormat::Jpeg,
@@ -58,9 +91,9 @@ pub fn check_image(content_type: &str, bytes: &[u8]) -> Result<(), ImageRefusal>
     };
     let (width, height) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
         .into_dimensions()
-        .map_err(|e| ImageRefusal::Unreadable(e.to_string()))?;
+        .map_err(|e| Refusal::Unreadable(e.to_string()))?;
     if u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
-        return Err(ImageRefusal::TooLarge { width, height });
+        return Err(Refusal::TooManyPixels { width, height });
     }
     Ok(())
 }
@@ -89,7 +122,7 @@ mod tests {
 
     #[cfg(feature = "image")]
     #[test]
-    fn images_are_read_from_their_header_and_bounded_in_pixels() {
+    fn the_whole_rule_and_images_read_from_their_header_and_bounded_in_pixels() {
         /// A PNG claiming `w` x `h`: its IHDR chunk, then an empty IDAT (no pixel data).
         fn png_header(w: u32, h: u32) -> Vec<u8> {
             let mut ihdr = b"IHDR".to_vec();
@@ -118,18 +151,36 @@ mod tests {
             }
             !crc
         }
-        assert_eq!(check_image("image/png", &png_header(1920, 1080)), Ok(()));
+        let check = |ct: &str, bytes: &[u8]| check(ct, bytes, DEFAULT_MAX_BYTES);
+        assert_eq!(check("image/png", &png_header(1920, 1080)), Ok(()));
         assert_eq!(
-            check_image("image/png", &png_header(100_000, 100_000)),
-            Err(ImageRefusal::TooLarge {
+            check("image/png", &png_header(100_000, 100_000)),
+            Err(Refusal::TooManyPixels {
                 width: 100_000,
                 height: 100_000
             })
         );
         assert!(matches!(
-            check_image("image/png", b"\x89PNG\r\n\x1a\n"),
-            Err(ImageRefusal::Unreadable(_))
+            check("image/png", b"\x89PNG\r\n\x1a\n"),
+            Err(Refusal::Unreadable(_))
         ));
-        assert_eq!(check_image("text/plain", b"not an image"), Ok(()));
+        assert_eq!(check("text/plain", b"not an image"), Ok(()));
+        // The rest of the rule, in the order it is applied.
+        assert_eq!(check("text/plain", b""), Err(Refusal::Empty));
+        assert_eq!(
+            super::check("text/plain", b"too long", 4),
+            Err(Refusal::TooBig { size: 8, max: 4 })
+        );
+        assert_eq!(
+            check("image/gif", b"GIF89a"),
+            Err(Refusal::TypeNotAccepted("image/gif".into()))
+        );
+        assert_eq!(
+            check("image/png", &[0xFF, 0xD8, 0xFF, 0xE0]),
+            Err(Refusal::NotWhatItSays {
+                claimed: "image/png".into(),
+                actual: Some("image/jpeg")
+            })
+        );
     }
 }

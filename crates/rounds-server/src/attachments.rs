@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rounds_core::attachment::{self, ALLOWED_TYPES, ImageRefusal};
+use rounds_core::attachment::{self, Refusal};
 use rounds_core::error::ErrorCode;
 use rounds_core::model::validate_sha256;
 use rounds_core::perm::Actor;
@@ -26,23 +26,17 @@ use crate::auth::Authed;
 use crate::error::{ApiError, Json, Path};
 use crate::store::{self, ts};
 
-/// Checks that `bytes` really are `content_type`.
-pub fn sniff(content_type: &str, bytes: &[u8]) -> Result<(), ApiError> {
-    let unsupported = |m: String| ApiError::new(ErrorCode::UnsupportedMediaType, m);
-    if !ALLOWED_TYPES.contains(&content_type) {
-        return Err(unsupported(format!(
-            "files of type `{content_type}` are not accepted; allowed: {}",
-            ALLOWED_TYPES.join(", ")
-        )));
-    }
-    if !attachment::is(content_type, bytes) {
-        return Err(unsupported(format!(
-            "the file's content is not {content_type}, as its Content-Type claims"
-        )));
-    }
-    attachment::check_image(content_type, bytes).map_err(|e| match e {
-        ImageRefusal::Unreadable(_) => unsupported(e.to_string()),
-        ImageRefusal::TooLarge { .. } => ApiError::new(ErrorCode::PayloadTooLarge, e.to_string()),
+/// Checks `bytes` against the attachment rule ([`attachment::check`]), as an HTTP answer.
+pub fn sniff(content_type: &str, bytes: &[u8], max_bytes: usize) -> Result<(), ApiError> {
+    attachment::check(content_type, bytes, max_bytes).map_err(|e| {
+        let code = match e {
+            Refusal::Empty => ErrorCode::Validation,
+            Refusal::TooBig { .. } | Refusal::TooManyPixels { .. } => ErrorCode::PayloadTooLarge,
+            Refusal::TypeNotAccepted(_)
+            | Refusal::NotWhatItSays { .. }
+            | Refusal::Unreadable(_) => ErrorCode::UnsupportedMediaType,
+        };
+        ApiError::new(code, e.to_string())
     })
 }
 
@@ -124,14 +118,12 @@ pub async fn upload(
             )
         })?;
     let name = filename(&headers)?;
-    if body.is_empty() {
-        return Err(ApiError::validation("the file is empty"));
-    }
     let (sha, size) = {
         let ct = content_type.clone();
         let body = body.clone();
+        let max = state.config.max_attachment_bytes;
         tokio::task::spawn_blocking(move || -> Result<(String, u64), ApiError> {
-            sniff(&ct, &body)?;
+            sniff(&ct, &body, max)?;
             Ok((hex::encode(Sha256::digest(&body)), body.len() as u64))
         })
         .await
