@@ -36,6 +36,7 @@ pub fn detect(bytes: &[u8]) -> Option<&'static str> {
     ALLOWED_TYPES.iter().copied().find(|t| is(t, bytes))
 }
 
+#[cfg(feature = "image")]
 const MIB: usize = 1024 * 1024;
 
 /// Why a file may not be attached.
