@@ -319,10 +319,7 @@ impl Store {
     // ---- settings -------------------------------------------------------------------------
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        read_meta(&self.conn, key)
     }
 
     pub fn set_meta(&self, key: &str, value: Option<&str>) -> Result<()> {
@@ -338,7 +335,7 @@ impl Store {
 
     /// The signed-in user, remembered so the client works offline after one online sign-in.
     pub fn me(&self) -> Result<Option<UserPublic>> {
-        self.meta("me")?.map(|s| from_json(&s)).transpose()
+        read_me(&self.conn)
     }
 
     /// Records the signed-in user. When that changes whether internal notes may be read, the
@@ -1178,11 +1175,7 @@ impl Store {
         news: Option<News>,
     ) -> Result<Vec<Notice>> {
         let tx = self.conn.transaction()?;
-        let known: Option<String> = tx
-            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let known = read_meta(&tx, "epoch")?;
         if known.as_deref().is_some_and(|k| k != epoch) {
             return Err(StoreError::Corrupt(format!(
                 "the server's epoch changed ({} -> {epoch}): call reset_server_state first",
@@ -1198,8 +1191,8 @@ impl Store {
         let mut dirty: Vec<String> = Vec::new();
         let mut renamed_campuses: Vec<String> = Vec::new();
         let mut renamed_departments: Vec<String> = Vec::new();
-        let me: Option<UserPublic> = match news {
-            Some(_) => read_meta(&tx, "me")?.map(|m| from_json(&m)).transpose()?,
+        let me = match news {
+            Some(_) => read_me(&tx)?,
             None => None,
         };
         let mut notices = Vec::new();
@@ -1318,11 +1311,16 @@ impl Store {
     }
 }
 
-fn read_meta(tx: &Transaction<'_>, key: &str) -> Result<Option<String>> {
-    Ok(tx
+fn read_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)
+}
+
+/// The signed-in user as the cache remembers it (see [`Store::me`]).
+pub(crate) fn read_me(conn: &Connection) -> Result<Option<UserPublic>> {
+    read_meta(conn, "me")?.map(|m| from_json(&m)).transpose()
 }
 
 /// The notice one pulled change deserves, read against the local view before it is applied.
@@ -1362,11 +1360,7 @@ fn reindex_one(tx: &Transaction<'_>, id: Uuid) -> Result<()> {
 }
 
 fn self_id(tx: &Transaction<'_>) -> Result<Uuid> {
-    let me: Option<String> = tx
-        .query_row("SELECT value FROM meta WHERE key = 'me'", [], |r| r.get(0))
-        .optional()?;
-    let me: UserPublic = from_json(&me.ok_or(StoreError::NotSignedIn)?)?;
-    Ok(me.id)
+    Ok(read_me(tx)?.ok_or(StoreError::NotSignedIn)?.id)
 }
 
 /// Stores a directory entry; true when it changed (so tickets indexed with its name need

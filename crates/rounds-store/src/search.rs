@@ -36,7 +36,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rounds_core::model::{Campus, Comment, Department, Ticket, UserPublic};
+use rounds_core::model::{Campus, Comment, Department, Ticket};
 use rounds_core::query::{normalize, parse_terms};
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -171,13 +171,7 @@ impl Context {
                 departments.insert(d.code, d.name);
             }
         }
-        let me: Option<String> = tx
-            .query_row("SELECT value FROM meta WHERE key = 'me'", [], |r| r.get(0))
-            .optional()?;
-        let staff = match me {
-            Some(me) => from_json::<UserPublic>(&me)?.role.is_staff(),
-            None => false,
-        };
+        let staff = crate::read_me(tx)?.is_some_and(|me| me.role.is_staff());
         Ok(Context {
             campuses,
             departments,
