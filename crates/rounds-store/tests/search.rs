@@ -8,13 +8,16 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use rounds_core::merge::TicketPatch;
 use rounds_core::model::{
-    Campus, Channel, Comment, MaintenanceType, Role, Severity, Status, Ticket, TicketDraft,
-    UserPublic, WorkType,
+    Campus, Channel, Comment, MaintenanceType, Role, Severity, Status, TicketDraft, UserPublic,
+    WorkType,
 };
 use rounds_core::query::{MARK_END, MARK_START, matches_all, parse_terms};
 use rounds_core::wire::{Change, Entity};
 use rounds_fixtures::pulled::Pulled;
 use rounds_store::{Store, TicketFilter, TicketSort};
+
+mod common;
+use common::pulled;
 use uuid::Uuid;
 
 fn t0() -> DateTime<Utc> {
@@ -493,33 +496,6 @@ fn pages_sorts_filters_and_snippets() {
         let (a, b) = (&w[0].ticket, &w[1].ticket);
         a.severity < b.severity || (a.severity == b.severity && a.created_at <= b.created_at)
     }));
-}
-
-/// A pulled ticket with this title, created at `at`, reported by user 1, plain elsewhere.
-fn pulled(id: Uuid, title: &str, at: DateTime<Utc>) -> Ticket {
-    Ticket {
-        id,
-        number: Some(format!("R-2026-9{:05}", id.as_u128())),
-        title: title.into(),
-        description: "现场检查".into(),
-        campus: "main".into(),
-        department: "main-ivf".into(),
-        location: None,
-        reporter: Uuid::from_u128(1),
-        assignee: None,
-        severity: Severity::new(3).unwrap(),
-        status: Status::New,
-        work_type: WorkType::DailyOps,
-        maintenance_type: MaintenanceType::Corrective,
-        channel: Channel::Desktop,
-        attachments: vec![],
-        created_at: at,
-        updated_at: at,
-        acknowledged_at: None,
-        resolved_at: None,
-        closed_at: None,
-        sla: None,
-    }
 }
 
 #[test]

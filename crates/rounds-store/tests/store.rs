@@ -9,6 +9,8 @@ use rounds_core::model::{
 };
 use rounds_core::wire::{Change, Entity, OpKind};
 use rounds_store::{Store, StoreError, TicketFilter};
+
+mod common;
 use uuid::Uuid;
 
 fn t0() -> DateTime<Utc> {
@@ -387,33 +389,13 @@ fn filters_and_lookup_by_number() {
     assert_eq!(s.tickets(&f).unwrap()[0].ticket.id, ids[3].id);
 }
 
-/// A ticket as the server sends it, assigned to `assignee`, changed a minute ago.
+/// A ticket as the server sends it, reported by `reporter`, assigned to `assignee`, changed a
+/// minute ago.
 fn pulled_ticket(title: &str, reporter: Uuid, assignee: Option<Uuid>) -> Ticket {
-    let at = Utc::now() - Duration::minutes(1);
-    let id = Uuid::now_v7();
     Ticket {
-        id,
-        // Unique like the server's numbers: the id's random tail.
-        number: Some(format!("R-2026-{}", &id.simple().to_string()[26..])),
-        title: title.into(),
-        description: String::new(),
-        campus: "main".into(),
-        department: "main-ivf".into(),
-        location: None,
         reporter,
         assignee,
-        severity: Severity::new(3).unwrap(),
-        status: Status::New,
-        work_type: WorkType::DailyOps,
-        maintenance_type: MaintenanceType::Corrective,
-        channel: Channel::Desktop,
-        attachments: vec![],
-        created_at: at,
-        updated_at: at,
-        acknowledged_at: None,
-        resolved_at: None,
-        closed_at: None,
-        sla: None,
+        ..common::pulled(Uuid::now_v7(), title, Utc::now() - Duration::minutes(1))
     }
 }
 
