@@ -41,21 +41,13 @@ pub(crate) fn pulled() -> Pulled {
     Pulled::new(ID_BASE, anchor())
 }
 
-fn ticket_id(i: usize) -> Uuid {
-    Uuid::from_u128(ID_BASE + i as u128)
-}
-
-fn number(i: usize) -> String {
-    Pulled::number(i)
-}
-
 /// The searchable fields of a generated ticket as an engineer sees them (every comment),
 /// for the brute-force scan and the baseline tables.
 fn fields(g: &rounds_fixtures::GenTicket, i: usize) -> Vec<String> {
     let mut f = vec![g.title.clone(), g.description.clone()];
     f.extend(g.comments.iter().map(|c| c.body.clone()));
     f.extend(g.location.clone());
-    f.push(number(i));
+    f.push(Pulled::number(i));
     f.extend(rounds_fixtures::department(g.department).map(|d| d.name.to_owned()));
     f.extend(rounds_fixtures::campus(g.campus).map(|c| c.name.to_owned()));
     f
@@ -70,7 +62,7 @@ fn categories(n: usize) -> Vec<Category> {
     let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect();
     let numbers = [123, n / 3, n / 2, n - 1, 7, n * 2 / 3]
         .iter()
-        .map(|i| number(*i % n))
+        .map(|i| Pulled::number(*i % n))
         .collect();
     vec![
         Category {
@@ -185,7 +177,7 @@ pub fn section(dir: &Path, n: usize) -> Result<Vec<Row>> {
             for (i, g) in rounds_fixtures::stream(2026, n).enumerate() {
                 let f = fields(&g, i);
                 ins.execute(rusqlite::params![
-                    ticket_id(i).to_string(),
+                    corpus.ticket_id(i).to_string(),
                     f[0],
                     f[1..].join("\n")
                 ])?;
@@ -206,7 +198,7 @@ pub fn section(dir: &Path, n: usize) -> Result<Vec<Row>> {
         let f: Vec<&str> = f.iter().map(String::as_str).collect();
         for (k, terms) in parsed.iter().enumerate() {
             if matches_all(terms, &f) {
-                truth[k].insert(ticket_id(i));
+                truth[k].insert(corpus.ticket_id(i));
             }
         }
     }

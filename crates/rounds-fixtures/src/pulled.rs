@@ -68,8 +68,6 @@ impl Pulled {
         });
         campuses
             .chain(departments)
-            .collect::<Vec<_>>()
-            .into_iter()
             .map(|e| self.change(e))
             .collect()
     }
