@@ -108,23 +108,14 @@ pub fn startup_breakdown(started: std::time::SystemTime, marks: Option<StartupMa
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or_default();
-    match marks {
-        Some(m) => {
-            let page = m.time_origin - start_epoch_ms;
-            let at = |mark: Option<f64>| mark.map_or(f64::NAN, |t| page + t);
-            Breakdown {
-                page,
-                script: page + m.script,
-                status: at(m.status),
-                list: at(m.list),
-            }
-        }
-        None => Breakdown {
-            page: f64::NAN,
-            script: f64::NAN,
-            status: f64::NAN,
-            list: f64::NAN,
-        },
+    // NaN where a mark is missing (all of them without marks).
+    let page = marks.map_or(f64::NAN, |m| m.time_origin - start_epoch_ms);
+    let at = |mark: Option<f64>| mark.map_or(f64::NAN, |t| page + t);
+    Breakdown {
+        page,
+        script: at(marks.map(|m| m.script)),
+        status: at(marks.and_then(|m| m.status)),
+        list: at(marks.and_then(|m| m.list)),
     }
 }
 
