@@ -1,6 +1,6 @@
 // App-wide reactive state: sync status, the signed-in user, the directory, the current view,
 // notices. Components read it; only this module and the screens that own an action write it.
-import type { SyncStatus, UserPublic } from './bindings';
+import type { StartupMarks, SyncStatus, UserPublic } from './bindings';
 import type { Directory, UiNotice, Theme, View } from './types';
 import { api } from './api';
 
@@ -95,7 +95,7 @@ export async function loadDirectory() {
 // When this bundle began to run, the status answered and the first list page answered, for
 // the shell's start-up breakdown.
 const scriptAt = performance.now();
-const startup: { status: number | null; list: number | null } = { status: null, list: null };
+const startup: Pick<StartupMarks, 'status' | 'list'> = { status: null, list: null };
 export function markStartup(what: 'status' | 'list') {
   startup[what] ??= performance.now();
 }
