@@ -38,9 +38,10 @@ pub struct LoginResponse {
     pub user: UserPublic,
     /// When the token lapses if unused; every use slides it forward.
     pub expires_at: DateTime<Utc>,
-    /// The change log's position at sign-in. A client's event stream starts from here (as
-    /// `Last-Event-ID`), so an escalation between signing in and the stream connecting is
-    /// still delivered. 0 from a server that predates it.
+    /// The change log's position at sign-in. An event stream opened with it as
+    /// `Last-Event-ID` misses nothing from the sign-in on; the Rounds client keeps it to tell
+    /// news from history on its first sync (notices only for later changes). 0 from a server
+    /// that predates it.
     #[serde(default)]
     pub events_from: i64,
 }
