@@ -124,12 +124,27 @@ struct Ui {
 
 impl Ui {
     async fn find(&self, id: &str) -> fantoccini::elements::Element {
-        self.c
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(&format!("[data-testid='{id}']")))
-            .await
-            .unwrap_or_else(|e| panic!("no [data-testid={id}] within {WAIT:?}: {e}"))
+        let css = format!("[data-testid='{id}']");
+        // A list that refreshes (after a sync) replaces its rows: a find that meets one
+        // being replaced gets a stale reference, and looks again.
+        for _ in 0..20 {
+            match self
+                .c
+                .wait()
+                .at_most(WAIT)
+                .for_element(Locator::Css(&css))
+                .await
+            {
+                Ok(el) => return el,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("no [data-testid={id}] within {WAIT:?}: {e}"),
+            }
+        }
+        panic!("[data-testid={id}] kept being replaced while looking for it");
     }
 
     async fn click(&self, id: &str) {
