@@ -56,19 +56,21 @@ pub fn strings(l: Locale) -> Strings {
     }
 }
 
+/// A status as the UI names it (`status.*` in `ui/src/lib/i18n/`, lower-cased in English to
+/// sit inside a sentence); a test holds the two together.
 fn status_label(l: Locale, s: Status) -> &'static str {
     use Status::*;
     match (l, s) {
         (Locale::ZhCn, New) => "新建",
-        (Locale::ZhCn, Acknowledged) => "已受理",
+        (Locale::ZhCn, Acknowledged) => "已响应",
         (Locale::ZhCn, InProgress) => "处理中",
-        (Locale::ZhCn, Pending) => "挂起",
+        (Locale::ZhCn, Pending) => "等待中",
         (Locale::ZhCn, Resolved) => "已解决",
         (Locale::ZhCn, Closed) => "已关闭",
         (Locale::En, New) => "new",
         (Locale::En, Acknowledged) => "acknowledged",
         (Locale::En, InProgress) => "in progress",
-        (Locale::En, Pending) => "pending",
+        (Locale::En, Pending) => "waiting",
         (Locale::En, Resolved) => "resolved",
         (Locale::En, Closed) => "closed",
     }
@@ -143,13 +145,45 @@ mod tests {
     #[test]
     fn notices_are_worded_in_the_chosen_language() {
         let (s, b) = word(Locale::ZhCn, &notice(NoticeKind::Status));
-        assert_eq!(s, "R-2026-000007 状态：已受理");
+        assert_eq!(s, "R-2026-000007 状态：已响应");
         assert_eq!(b, "打印机卡纸");
         let (s, b) = word(Locale::En, &notice(NoticeKind::Escalation));
         assert_eq!(s, "Escalation: R-2026-000007");
         assert_eq!(b, "打印机卡纸\n80% of the response time used");
         let (s, _) = word(Locale::ZhCn, &notice(NoticeKind::Assigned));
         assert_eq!(s, "工单已分派给你：R-2026-000007");
+    }
+
+    /// The UI's label for each status, from its message catalogue.
+    fn ui_label(catalogue: &str, status: Status) -> String {
+        let key = format!("'status.{}': '", status.as_str());
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../ui/src/lib/i18n")
+                .join(catalogue),
+        )
+        .unwrap();
+        let rest = &text[text
+            .find(&key)
+            .unwrap_or_else(|| panic!("{key} in {catalogue}"))
+            + key.len()..];
+        rest[..rest.find('\'').unwrap()].to_owned()
+    }
+
+    #[test]
+    fn notifications_name_statuses_as_the_ui_does() {
+        for &s in Status::ALL {
+            assert_eq!(
+                status_label(Locale::ZhCn, s),
+                ui_label("zh-CN.ts", s),
+                "{s:?}"
+            );
+            assert_eq!(
+                status_label(Locale::En, s),
+                ui_label("en.ts", s).to_lowercase(),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]
