@@ -77,11 +77,17 @@ export function openTicket(id: string) {
 let noticeKey = 0;
 export function pushNotice(n: UiNotice) {
   const key = ++noticeKey;
-  session.notices = [...session.notices, { ...n, key }];
+  // A newer notice of the same kind about the same ticket (the next escalation step, the
+  // next reply) replaces the older one rather than stacking under it.
+  const same = (o: UiNotice) => !!n.ticket_id && o.ticket_id === n.ticket_id && o.kind === n.kind;
+  session.notices = [...session.notices.filter((o) => !same(o)), { ...n, key }];
   if (n.kind !== 'escalation') setTimeout(() => dismissNotice(key), 8000);
 }
 export function dismissNotice(key: number) {
   session.notices = session.notices.filter((n) => n.key !== key);
+}
+export function dismissAllNotices() {
+  session.notices = [];
 }
 
 export async function loadDirectory() {

@@ -358,4 +358,7 @@ export const en: Messages = {
   'notice.escalation': 'Escalation',
   'notice.open': 'Open',
   'notice.dismiss': 'Dismiss notification',
+  'notice.dismiss_all': 'Dismiss all',
+  'notice.more': '{n} more',
+  'notice.region': 'Notifications',
 };

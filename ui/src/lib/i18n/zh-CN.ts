@@ -357,6 +357,9 @@ export const zhCN = {
   'notice.escalation': '升级告警',
   'notice.open': '打开',
   'notice.dismiss': '关闭通知',
+  'notice.dismiss_all': '全部关闭',
+  'notice.more': '还有 {n} 条通知',
+  'notice.region': '通知',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
