@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use rounds_app::credentials::TokenStoreKind;
-use rounds_app::{AppError, AppErrorCode, Directory, SyncStatus, TicketActions};
+use rounds_app::{AppError, AppErrorCode, Directory, Retry, SyncStatus, TicketActions};
 use rounds_core::merge::TicketPatch;
 use rounds_core::model::{Comment, Status, Ticket, TicketDraft, UserPublic};
 use rounds_core::oncall::{OnDuty, RosterImport, Shift, ShiftRequest};
@@ -192,8 +192,11 @@ async fn conflicts(shell: State<'_, Shell>) -> Res<Vec<Conflict>> {
 }
 
 #[tauri::command]
-async fn conflict_retry(shell: State<'_, Shell>, op_id: Uuid) -> Res<()> {
-    shell.app.conflict_retry(op_id, None, None).await
+async fn conflict_retry(shell: State<'_, Shell>, op_id: Uuid, retry: Option<Retry>) -> Res<()> {
+    shell
+        .app
+        .conflict_retry(op_id, retry.unwrap_or_default())
+        .await
 }
 
 #[tauri::command]

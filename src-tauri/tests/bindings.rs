@@ -19,7 +19,7 @@ fn generated() -> String {
     }
     use rounds_app::notices::{Notice, NoticeKind};
     use rounds_app::{
-        AppError, AppErrorCode, Directory, SyncStatus, TicketActions, TransitionOption,
+        AppError, AppErrorCode, Directory, Retry, SyncStatus, TicketActions, TransitionOption,
     };
     use rounds_core::merge::TicketPatch;
     use rounds_core::model::{
@@ -71,6 +71,7 @@ fn generated() -> String {
         Directory,
         TransitionOption,
         TicketActions,
+        Retry,
         NoticeKind,
         Notice,
         UiNotice,

@@ -401,8 +401,10 @@ async fn a_transition_refused_after_an_offline_edit_is_a_conflict_to_retry_or_di
     a.app
         .conflict_retry(
             op_of(t2, Status::Acknowledged),
-            Some(Status::Resolved),
-            None,
+            rounds_app::Retry {
+                to: Some(Status::Resolved),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
@@ -948,7 +950,7 @@ async fn an_attachment_the_server_refuses_makes_a_conflict_and_the_rest_still_sy
     let with_gif = p
         .app
         .ticket_create(rounds_core::model::TicketDraft {
-            attachments: vec![sha],
+            attachments: vec![sha.clone()],
             ..draft("叫号屏花屏", "main", "main-ivf", 3)
         })
         .await
@@ -967,6 +969,7 @@ async fn an_attachment_the_server_refuses_makes_a_conflict_and_the_rest_still_sy
     assert_eq!(conflicts[0].code, "unsupported_media_type");
     assert!(conflicts[0].message.contains("旧截图.gif"), "{conflicts:?}");
     assert_eq!(conflicts[0].op.kind.ticket_id(), Some(with_gif.id));
+    assert_eq!(conflicts[0].attachment.as_deref(), Some(sha.as_str()));
     assert_eq!(outbox_len(p.path()), 0);
     // The other ticket reached the server, and the next sync is not stuck on the file.
     assert_eq!(
@@ -974,4 +977,32 @@ async fn an_attachment_the_server_refuses_makes_a_conflict_and_the_rest_still_sy
         "打印机卡纸"
     );
     p.app.sync_now().await.unwrap();
+
+    // The nurse keeps her report: it goes again without the refused file.
+    p.app
+        .conflict_retry(
+            conflicts[0].op.op_id,
+            rounds_app::Retry {
+                without_attachment: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let report = p.app.sync_now().await.unwrap();
+    assert_eq!((report.applied, report.rejected), (1, 0), "{report:?}");
+    let on_server = server_ticket(h.api("nurse"), with_gif.id).await;
+    assert_eq!(on_server.title, "叫号屏花屏");
+    assert!(on_server.attachments.is_empty(), "{on_server:?}");
+    let st = p.app.status().await.unwrap();
+    assert_eq!((st.pending_ops, st.conflicts), (0, 0));
+    assert!(
+        p.app
+            .ticket(&with_gif.id.to_string())
+            .await
+            .unwrap()
+            .ticket
+            .number
+            .is_some()
+    );
 }

@@ -213,6 +213,18 @@ impl TicketActions {
 }
 
 /// What the status bar and `rounds status` show.
+/// How to queue a refused op again ([`App::conflict_retry`]); the default is as it was.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Retry {
+    /// A new target status, for a transition.
+    pub to: Option<Status>,
+    /// A new body, for a comment.
+    pub body: Option<String>,
+    /// Leave out the attachment the server refused ([`Conflict::attachment`]).
+    pub without_attachment: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SyncStatus {
     pub server: Option<String>,
@@ -650,27 +662,30 @@ impl App {
     }
 
     /// Queues a refused op again as a new op, optionally with a new target status (for a
-    /// transition) or body (for a comment).
-    pub async fn conflict_retry(
-        &self,
-        op_id: Uuid,
-        to: Option<Status>,
-        body: Option<String>,
-    ) -> AppResult<()> {
+    /// transition) or body (for a comment), or without the attachment the server refused
+    /// (`without_attachment`; an edit that carried nothing else is then settled, not sent).
+    pub async fn conflict_retry(&self, op_id: Uuid, retry: Retry) -> AppResult<()> {
         self.local
             .call(move |s| {
-                s.conflict_retry(op_id, Utc::now(), |kind| match kind {
-                    rounds_core::wire::OpKind::TicketTransition { to: t, .. } => {
-                        if let Some(new) = to {
-                            *t = new;
-                        }
+                s.conflict_retry(op_id, Utc::now(), |conflict, kind| {
+                    if retry.without_attachment
+                        && let Some(sha) = &conflict.attachment
+                    {
+                        kind.drop_attachment(sha);
                     }
-                    rounds_core::wire::OpKind::CommentAdd { body: b, .. } => {
-                        if let Some(new) = body {
-                            *b = new;
+                    match kind {
+                        rounds_core::wire::OpKind::TicketTransition { to: t, .. } => {
+                            if let Some(new) = retry.to {
+                                *t = new;
+                            }
                         }
+                        rounds_core::wire::OpKind::CommentAdd { body: b, .. } => {
+                            if let Some(new) = retry.body {
+                                *b = new;
+                            }
+                        }
+                        _ => {}
                     }
-                    _ => {}
                 })
             })
             .await?;

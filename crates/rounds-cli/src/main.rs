@@ -180,11 +180,15 @@ enum OncallAction {
 
 #[derive(Subcommand)]
 enum ConflictAction {
-    /// Queue the refused change again (optionally to another status).
+    /// Queue the refused change again (optionally to another status, or without the
+    /// attachment the server refused).
     Retry {
         op_id: Uuid,
         #[arg(long)]
         to: Option<Status>,
+        /// Leave out the attachment the server refused (its type, content or size).
+        #[arg(long)]
+        without_attachment: bool,
     },
     /// Drop the refused change.
     Discard { op_id: Uuid },
@@ -535,8 +539,17 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     }
                 }
             }
-            Some(ConflictAction::Retry { op_id, to }) => {
-                app.conflict_retry(op_id, to, None).await?;
+            Some(ConflictAction::Retry {
+                op_id,
+                to,
+                without_attachment,
+            }) => {
+                let retry = rounds_app::Retry {
+                    to,
+                    without_attachment,
+                    ..Default::default()
+                };
+                app.conflict_retry(op_id, retry).await?;
                 println!("queued again; run `rounds sync`");
             }
             Some(ConflictAction::Discard { op_id }) => {

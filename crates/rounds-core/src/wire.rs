@@ -156,6 +156,33 @@ impl OpKind {
             | OpKind::CommentAdd { ticket_id, .. } => Some(*ticket_id),
         }
     }
+
+    /// The attachments (SHA-256) the op refers to, which must be uploaded before it is pushed.
+    pub fn attachments(&self) -> &[String] {
+        match self {
+            OpKind::TicketCreate { ticket } => &ticket.attachments,
+            OpKind::TicketUpdate { patch, .. } => &patch.attachments_add,
+            OpKind::TicketTransition { .. } | OpKind::CommentAdd { .. } => &[],
+        }
+    }
+
+    /// Drops one attachment from the op (the server refused the file); says whether it was
+    /// there.
+    pub fn drop_attachment(&mut self, sha: &str) -> bool {
+        let list = match self {
+            OpKind::TicketCreate { ticket } => &mut ticket.attachments,
+            OpKind::TicketUpdate { patch, .. } => &mut patch.attachments_add,
+            OpKind::TicketTransition { .. } | OpKind::CommentAdd { .. } => return false,
+        };
+        let before = list.len();
+        list.retain(|a| a != sha);
+        list.len() != before
+    }
+
+    /// Whether pushing the op would change nothing: an edit left with no field to set.
+    pub fn is_noop(&self) -> bool {
+        matches!(self, OpKind::TicketUpdate { patch, .. } if patch.is_empty())
+    }
 }
 
 /// The body of `POST /api/v1/sync/push`. Each op is parsed on its own, so one malformed op is

@@ -56,6 +56,11 @@ const MIGRATIONS: &[(&str, Option<AfterMigration>)] = &[
         include_str!("../migrations/0004_search_words.sql"),
         Some(|tx| search::rebuild(tx).map(|_| ())),
     ),
+    // The attachment behind a conflict.
+    (
+        include_str!("../migrations/0005_refused_attachments.sql"),
+        None,
+    ),
 ];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub const DB_FILE: &str = "cache.db";
@@ -201,6 +206,9 @@ pub struct Conflict {
     pub code: String,
     pub message: String,
     pub at: DateTime<Utc>,
+    /// The attachment (SHA-256) the server refused, when that is why the op was refused: the
+    /// op can be retried without it.
+    pub attachment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -952,25 +960,7 @@ impl Store {
 
     /// The pending ops, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT seq, op, attempts FROM outbox ORDER BY seq")?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        rows.map(|r| {
-            let (seq, op, attempts) = r?;
-            Ok(OutboxEntry {
-                seq,
-                op: from_json(&op)?,
-                attempts,
-            })
-        })
-        .collect()
+        outbox_entries(&self.conn)
     }
 
     pub fn outbox_len(&self) -> Result<usize> {
@@ -1018,31 +1008,31 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let removed: Option<(Option<String>, String)> = tx
-            .query_row(
-                "DELETE FROM outbox WHERE op_id = ?1 RETURNING ticket_id, op",
-                [op_id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((ticket_id, op)) = removed {
-            tx.execute(
-                "INSERT OR REPLACE INTO conflicts (op_id, ticket_id, op, code, message, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![op_id.to_string(), ticket_id, op, code, message, ts(now)],
-            )?;
-            let op: Op = from_json(&op)?;
-            if let OpKind::CommentAdd { comment_id, .. } = op.kind {
-                tx.execute(
-                    "DELETE FROM comments WHERE id = ?1 AND pending_op IS NOT NULL",
-                    [comment_id.to_string()],
-                )?;
-            }
-            if let Some(t) = op.kind.ticket_id() {
-                recompute(&tx, t)?;
-            }
-        }
+        reject(&tx, op_id, code, message, None, now)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// The server refused the attachment `sha` for good: every pending op that carries it
+    /// becomes a conflict naming it, in one transaction. Returns how many.
+    pub fn attachment_refused(
+        &mut self,
+        sha: &str,
+        code: &str,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let carriers: Vec<Uuid> = outbox_entries(&tx)?
+            .into_iter()
+            .filter(|e| e.op.kind.attachments().iter().any(|a| a == sha))
+            .map(|e| e.op.op_id)
+            .collect();
+        for op_id in &carriers {
+            reject(&tx, *op_id, code, message, Some(sha), now)?;
+        }
+        tx.commit()?;
+        Ok(carriers.len())
     }
 
     /// Counts a failed attempt to push an op (for the UI and backoff).
@@ -1059,19 +1049,20 @@ impl Store {
     }
 
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT op, code, message, at FROM conflicts ORDER BY at, op_id")?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT op, code, message, at, attachment FROM conflicts ORDER BY at, op_id",
+        )?;
         let rows = st.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
             ))
         })?;
         rows.map(|r| {
-            let (op, code, message, at) = r?;
+            let (op, code, message, at, attachment) = r?;
             let at = DateTime::parse_from_rfc3339(&at)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?
                 .with_timezone(&Utc);
@@ -1080,6 +1071,7 @@ impl Store {
                 code,
                 message,
                 at,
+                attachment,
             })
         })
         .collect()
@@ -1103,14 +1095,16 @@ impl Store {
         Ok(ticket.is_some())
     }
 
-    /// Queues a refused op again, as a new op (optionally edited by `edit`), and removes the
-    /// conflict. The new op has a new id, so the server judges it afresh.
+    /// Queues a refused op again, as a new op (optionally edited by `edit`, which also sees
+    /// the conflict), and removes the conflict. The new op has a new id, so the server judges
+    /// it afresh. An op the edit leaves with nothing to do is not queued (`None`): the
+    /// conflict is settled as if discarded.
     pub fn conflict_retry(
         &mut self,
         op_id: Uuid,
         now: DateTime<Utc>,
-        edit: impl FnOnce(&mut OpKind),
-    ) -> Result<Op> {
+        edit: impl FnOnce(&Conflict, &mut OpKind),
+    ) -> Result<Option<Op>> {
         let conflict = self
             .conflicts()?
             .into_iter()
@@ -1121,8 +1115,11 @@ impl Store {
                     "no such conflict",
                 ))
             })?;
-        let mut kind = conflict.op.kind;
-        edit(&mut kind);
+        let mut kind = conflict.op.kind.clone();
+        edit(&conflict, &mut kind);
+        if kind.is_noop() {
+            return self.conflict_discard(op_id).map(|_| None);
+        }
         let op = Op {
             op_id: Uuid::now_v7(),
             at: now,
@@ -1155,7 +1152,7 @@ impl Store {
             recompute(&tx, t)?;
         }
         tx.commit()?;
-        Ok(op)
+        Ok(Some(op))
     }
 
     // ---- applying a pull ------------------------------------------------------------------
@@ -1488,6 +1485,63 @@ fn fold_into_server(tx: &Transaction<'_>, op: &Op) -> Result<()> {
             "UPDATE tickets SET server_data = ?2 WHERE id = ?1",
             params![id.to_string(), to_json(&t)?],
         )?;
+    }
+    Ok(())
+}
+/// The pending ops, oldest first.
+fn outbox_entries(conn: &Connection) -> Result<Vec<OutboxEntry>> {
+    let mut st = conn.prepare_cached("SELECT seq, op, attempts FROM outbox ORDER BY seq")?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    rows.map(|r| {
+        let (seq, op, attempts) = r?;
+        Ok(OutboxEntry {
+            seq,
+            op: from_json(&op)?,
+            attempts,
+        })
+    })
+    .collect()
+}
+
+/// Moves a refused op from the outbox to the conflicts (naming the refused `attachment` when
+/// that is the reason) and shows its ticket again without it.
+fn reject(
+    tx: &Transaction<'_>,
+    op_id: Uuid,
+    code: &str,
+    message: &str,
+    attachment: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let removed: Option<(Option<String>, String)> = tx
+        .query_row(
+            "DELETE FROM outbox WHERE op_id = ?1 RETURNING ticket_id, op",
+            [op_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((ticket_id, op)) = removed else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT OR REPLACE INTO conflicts (op_id, ticket_id, op, code, message, at, attachment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![op_id.to_string(), ticket_id, op, code, message, ts(now), attachment],
+    )?;
+    let op: Op = from_json(&op)?;
+    if let OpKind::CommentAdd { comment_id, .. } = op.kind {
+        tx.execute(
+            "DELETE FROM comments WHERE id = ?1 AND pending_op IS NOT NULL",
+            [comment_id.to_string()],
+        )?;
+    }
+    if let Some(t) = op.kind.ticket_id() {
+        recompute(tx, t)?;
     }
     Ok(())
 }

@@ -381,7 +381,8 @@ fn an_old_cache_is_indexed_on_upgrade() {
     let conn = rusqlite::Connection::open(dir.path().join(rounds_store::DB_FILE)).unwrap();
     conn.execute_batch(
         "DROP TABLE ticket_search; DROP INDEX tickets_updated; DROP INDEX tickets_search_key; \
-         ALTER TABLE tickets DROP COLUMN search_key; PRAGMA user_version = 1;",
+         ALTER TABLE tickets DROP COLUMN search_key; ALTER TABLE conflicts DROP COLUMN attachment; \
+         PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);

@@ -222,7 +222,10 @@ fn the_view_is_server_state_plus_pending_ops() {
     assert!(s.tickets(&TicketFilter::default()).unwrap()[0].conflict);
 
     // Retry it (a new op id), then discard a second refusal.
-    let retried = s.conflict_retry(transition, t0(), |_| {}).unwrap();
+    let retried = s
+        .conflict_retry(transition, t0(), |_, _| {})
+        .unwrap()
+        .expect("queued again");
     assert_ne!(retried.op_id, transition);
     assert!(s.conflicts().unwrap().is_empty());
     assert_eq!(
@@ -235,6 +238,99 @@ fn the_view_is_server_state_plus_pending_ops() {
     assert!(!s.conflict_discard(retried.op_id).unwrap());
     assert!(s.conflicts().unwrap().is_empty());
     assert_eq!(s.ticket(t.id).unwrap().unwrap().ticket.status, Status::New);
+}
+
+#[test]
+fn a_refused_attachment_makes_conflicts_that_can_be_retried_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let eng = user(Role::Engineer, None);
+    let mut s = open(dir.path(), &eng);
+    let bad = s
+        .attachment_add(b"GIF89a-not-taken", "image/gif", Some("旧截图.gif"))
+        .unwrap()
+        .sha256;
+    let good = s
+        .attachment_add(b"\x89PNG-kept", "image/png", Some("截图.png"))
+        .unwrap()
+        .sha256;
+    let created = s
+        .ticket_create(
+            TicketDraft {
+                attachments: vec![bad.clone(), good.clone()],
+                ..draft("叫号屏花屏")
+            },
+            t0(),
+        )
+        .unwrap();
+    let other = s.ticket_create(draft("打印机卡纸"), t0()).unwrap();
+    // An edit that only attaches the refused file, and a comment that carries none.
+    let attach_only = TicketPatch {
+        attachments_add: vec![bad.clone()],
+        ..Default::default()
+    };
+    s.ticket_update(other.id, attach_only, t0()).unwrap();
+    s.comment_add(other.id, "已到现场".into(), false, t0())
+        .unwrap();
+
+    let refused = s
+        .attachment_refused(&bad, "unsupported_media_type", "GIF is not accepted", t0())
+        .unwrap();
+    assert_eq!(refused, 2);
+    let conflicts = s.conflicts().unwrap();
+    assert_eq!(conflicts.len(), 2);
+    assert!(
+        conflicts
+            .iter()
+            .all(|c| c.attachment.as_deref() == Some(bad.as_str()))
+    );
+    assert!(conflicts.iter().all(|c| c.code == "unsupported_media_type"));
+    let left: Vec<_> = s.outbox().unwrap().into_iter().map(|e| e.op.kind).collect();
+    assert!(
+        matches!(
+            left.as_slice(),
+            [OpKind::TicketCreate { .. }, OpKind::CommentAdd { .. }]
+        ),
+        "{left:?}"
+    );
+
+    // The report goes again without the refused file and keeps the other one.
+    let create_conflict = conflicts
+        .iter()
+        .find(|c| matches!(c.op.kind, OpKind::TicketCreate { .. }))
+        .unwrap();
+    let retried = s
+        .conflict_retry(create_conflict.op.op_id, t0(), |c, kind| {
+            kind.drop_attachment(c.attachment.as_deref().unwrap());
+        })
+        .unwrap()
+        .expect("queued again");
+    assert_eq!(retried.kind.attachments(), std::slice::from_ref(&good));
+    assert_eq!(
+        s.ticket(created.id).unwrap().unwrap().ticket.attachments,
+        vec![good.clone()]
+    );
+    // The edit had nothing else to say: it is settled, not sent.
+    let update_conflict = s.conflicts().unwrap().remove(0);
+    assert!(matches!(
+        update_conflict.op.kind,
+        OpKind::TicketUpdate { .. }
+    ));
+    let settled = s
+        .conflict_retry(update_conflict.op.op_id, t0(), |c, kind| {
+            kind.drop_attachment(c.attachment.as_deref().unwrap());
+        })
+        .unwrap();
+    assert_eq!(settled, None);
+    assert!(s.conflicts().unwrap().is_empty());
+    assert!(
+        s.ticket(other.id)
+            .unwrap()
+            .unwrap()
+            .ticket
+            .attachments
+            .is_empty()
+    );
+    assert_eq!(s.outbox_len().unwrap(), 3);
 }
 
 #[test]

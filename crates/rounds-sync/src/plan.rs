@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use rounds_core::wire::{Op, OpKind};
+use rounds_core::wire::Op;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,15 +24,6 @@ pub struct SyncPlan {
     pub batches: Vec<Vec<Op>>,
     /// Ops kept back, with the reason.
     pub held: Vec<(Uuid, &'static str)>,
-}
-
-/// The attachments an op refers to.
-pub fn attachments_of(op: &Op) -> &[String] {
-    match &op.kind {
-        OpKind::TicketCreate { ticket } => &ticket.attachments,
-        OpKind::TicketUpdate { patch, .. } => &patch.attachments_add,
-        OpKind::TicketTransition { .. } | OpKind::CommentAdd { .. } => &[],
-    }
 }
 
 /// Plans a sync run.
@@ -66,7 +57,7 @@ pub fn plan(
             ));
             continue;
         }
-        for sha in attachments_of(op) {
+        for sha in op.kind.attachments() {
             if !uploaded(sha) && seen.insert(sha.clone()) {
                 uploads.push(sha.clone());
             }
@@ -102,6 +93,7 @@ mod tests {
     use chrono::Utc;
     use rounds_core::merge::TicketPatch;
     use rounds_core::model::{Channel, MaintenanceType, Severity, Status, TicketDraft, WorkType};
+    use rounds_core::wire::OpKind;
 
     fn create(ticket: Uuid, attachments: &[&str]) -> Op {
         Op {

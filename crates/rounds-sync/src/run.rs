@@ -24,7 +24,7 @@ use rounds_store::{News, Store, StoreError};
 use uuid::Uuid;
 
 use crate::client::{Client, SyncError};
-use crate::plan::{SyncPlan, attachments_of, plan};
+use crate::plan::{SyncPlan, plan};
 
 /// Ops per push.
 pub const PUSH_BATCH: usize = 500;
@@ -100,7 +100,7 @@ pub fn plan_from_store(store: &Store) -> Result<SyncPlan, StoreError> {
         .collect();
     let mut uploaded = std::collections::HashMap::new();
     for op in &outbox {
-        for sha in crate::plan::attachments_of(op) {
+        for sha in op.kind.attachments() {
             let done = store.attachment(sha)?.is_none_or(|a| a.uploaded);
             uploaded.insert(sha.clone(), done);
         }
@@ -228,18 +228,7 @@ async fn upload_all(
                 let message = format!("the attachment {what} was refused: {message}");
                 tracing::warn!(%sha, %code, %message, "attachment refused by the server");
                 report.rejected += local
-                    .call(move |s| {
-                        let users: Vec<Uuid> = s
-                            .outbox()?
-                            .into_iter()
-                            .filter(|e| attachments_of(&e.op).contains(&sha))
-                            .map(|e| e.op.op_id)
-                            .collect();
-                        for op_id in &users {
-                            s.outbox_rejected(*op_id, &code, &message, Utc::now())?;
-                        }
-                        Ok(users.len())
-                    })
+                    .call(move |s| s.attachment_refused(&sha, &code, &message, Utc::now()))
                     .await?;
                 return Ok(Uploads::Refused);
             }

@@ -18,6 +18,7 @@ const conflict: Conflict = {
   code: 'invalid_transition',
   message: 'ticket is already closed',
   at: '2026-11-27T08:01:00Z',
+  attachment: null,
 };
 
 beforeEach(() => {
@@ -74,5 +75,31 @@ describe('sync bar', () => {
     await fireEvent.click(within(panel).getByTestId('conflict-discard'));
     await waitFor(() => expect(m.conflictDiscard).toHaveBeenCalledWith('op-8'));
     expect(m.conflictRetry).toHaveBeenCalledTimes(1);
+    // A refused transition has no file to leave out.
+    expect(within(panel).queryByTestId('conflict-retry-without-attachment')).toBeNull();
+  });
+
+  it('a report refused for its attachment can go again without the file', async () => {
+    setSession(nurse, { conflicts: 1 });
+    const refused: Conflict = {
+      op: {
+        op_id: 'op-9',
+        at: '2026-11-27T08:00:00Z',
+        type: 'ticket_create',
+        ticket: { ...ticket(9, { title: '叫号屏花屏' }), id: 't-9', attachments: ['ab'.repeat(32)] },
+      } as Conflict['op'],
+      code: 'unsupported_media_type',
+      message: 'the attachment 旧截图.gif was refused: GIF is not accepted',
+      at: '2026-11-27T08:01:00Z',
+      attachment: 'ab'.repeat(32),
+    };
+    m.conflicts.mockResolvedValueOnce([refused]).mockResolvedValueOnce([]);
+    render(SyncBar);
+    await fireEvent.click(screen.getByTestId('conflicts-open'));
+    const item = await within(await screen.findByTestId('conflicts-panel')).findByTestId('conflict');
+    expect(item).toHaveTextContent('旧截图.gif');
+    await fireEvent.click(within(item).getByTestId('conflict-retry-without-attachment'));
+    await waitFor(() => expect(m.conflictRetry).toHaveBeenCalledWith('op-9', { without_attachment: true }));
+    expect(m.conflictDiscard).not.toHaveBeenCalled();
   });
 });

@@ -4,6 +4,7 @@ import type {
   AppError,
   Comment,
   Conflict,
+  Retry,
   ScrollBench,
   ScrollReport,
   StartupMarks,
@@ -90,7 +91,8 @@ export const api = {
   attachmentUrl: (sha256: string) => call<string>('attachment_url', { sha256 }),
   syncNow: () => call<SyncStatus>('sync_now'),
   conflicts: () => call<Conflict[]>('conflicts'),
-  conflictRetry: (opId: string) => call<null>('conflict_retry', { opId }),
+  conflictRetry: (opId: string, retry?: Partial<Retry>) =>
+    call<null>('conflict_retry', { opId, retry: retry ? { to: null, body: null, without_attachment: false, ...retry } : null }),
   conflictDiscard: (opId: string) => call<null>('conflict_discard', { opId }),
   monitors: () => call<MonitorInfo[]>('monitors'),
   captureScreen: (monitor: number) => call<Capture>('capture_screen', { monitor }),

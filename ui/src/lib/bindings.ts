@@ -190,7 +190,12 @@ total: number,
  */
 total_capped: boolean, rows: Array<TicketRow>, };
 
-export type Conflict = { op: Op, code: string, message: string, at: string, };
+export type Conflict = { op: Op, code: string, message: string, at: string, 
+/**
+ * The attachment (SHA-256) the server refused, when that is why the op was refused: the
+ * op can be retried without it.
+ */
+attachment: string | null, };
 
 export type AttachmentInfo = { sha256: string, content_type: string, filename: string | null, size: number, uploaded: boolean, };
 
@@ -235,6 +240,20 @@ can_assign: boolean,
  * Write and read internal notes.
  */
 can_internal: boolean, };
+
+export type Retry = { 
+/**
+ * A new target status, for a transition.
+ */
+to: Status | null, 
+/**
+ * A new body, for a comment.
+ */
+body: string | null, 
+/**
+ * Leave out the attachment the server refused ([`Conflict::attachment`]).
+ */
+without_attachment: boolean, };
 
 export type NoticeKind = "assigned" | "comment" | "status" | "escalation";
 

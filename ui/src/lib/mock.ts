@@ -113,6 +113,7 @@ const conflictList: Conflict[] = [
     code: 'invalid_transition',
     message: 'ticket is already closed',
     at: new Date().toISOString(),
+    attachment: null,
   },
 ];
 const blobs = new Map<string, string>();

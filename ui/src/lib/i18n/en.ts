@@ -325,6 +325,7 @@ export const en: Messages = {
   'sync.conflicts_title': 'Sync conflicts',
   'sync.conflicts_intro': 'The server refused these changes. Retry them or discard them.',
   'sync.conflict_retry': 'Retry',
+  'sync.conflict_retry_without_attachment': 'Retry without the attachment',
   'sync.conflict_discard': 'Discard',
   'sync.conflicts_empty': 'No conflicts.',
   'sync.op.ticket_create': 'New ticket',

@@ -324,6 +324,7 @@ export const zhCN = {
   'sync.conflicts_title': '同步冲突',
   'sync.conflicts_intro': '以下修改被服务器拒绝。可以重试，或放弃该修改。',
   'sync.conflict_retry': '重试',
+  'sync.conflict_retry_without_attachment': '去掉该附件后重试',
   'sync.conflict_discard': '放弃',
   'sync.conflicts_empty': '没有冲突。',
   'sync.op.ticket_create': '新建工单',
