@@ -20,6 +20,8 @@ grep -q ' usr/bin/rounds-desktop$' target/release/bundle/deb/contents.txt || fai
 grep -q 'usr/share/applications/.*\.desktop$' target/release/bundle/deb/contents.txt || fail "no desktop entry"
 grep -q 'usr/share/icons/hicolor/128x128/apps/' target/release/bundle/deb/contents.txt || fail "no 128x128 icon"
 dpkg-deb --field "$DEB" Depends | grep -q libwebkit2gtk-4.1-0 || fail "Depends lacks libwebkit2gtk-4.1-0"
+# Without a Chinese font every character is a box, and the UI's font list starts with it.
+dpkg-deb --field "$DEB" Depends | grep -q fonts-noto-cjk || fail "Depends lacks fonts-noto-cjk"
 SIZE=$(stat -c %s "$DEB")
 [ "$SIZE" -lt 12582912 ] || fail "the .deb is $SIZE bytes; the target is under 12 MB"
 echo "package-deb: ok, $SIZE bytes"

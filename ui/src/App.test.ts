@@ -74,6 +74,15 @@ describe('app shell', () => {
     await waitFor(() => expect(session.route).toEqual({ view: 'triage' }));
   });
 
+  it('the first list page is asked for before the navigation counts', async () => {
+    session.shown = false;
+    m.status.mockResolvedValue(status({ user: engineer }));
+    render(App);
+    await waitFor(() => expect(m.ticketPage).toHaveBeenCalledTimes(3));
+    const limits = m.ticketPage.mock.calls.map((c) => (c as unknown as [{ limit: number }])[0].limit);
+    expect(limits).toEqual([100, 1, 1]);
+  });
+
   it('an unauthorized session goes back to the login with the server kept', async () => {
     m.status.mockResolvedValue(status({ user: nurse }));
     render(App);

@@ -13,6 +13,8 @@ export const session = $state<{
   notices: (UiNotice & { key: number })[];
   relogin: boolean;
   theme: Theme;
+  /** The first screen has its data: work that can wait (the navigation's counts) starts. */
+  shown: boolean;
 }>({
   status: null,
   directory: { campuses: [], departments: [], users: [] },
@@ -20,6 +22,7 @@ export const session = $state<{
   notices: [],
   relogin: false,
   theme: readTheme(),
+  shown: false,
 });
 
 function readTheme(): Theme {
@@ -105,13 +108,24 @@ const startup: Pick<StartupMarks, 'status' | 'list'> = { status: null, list: nul
 export function markStartup(what: 'status' | 'list') {
   startup[what] ??= performance.now();
 }
-let readySent = false;
-/** Tells the shell, once per run, that the first screen is on screen (cold-start benchmark).
- * When the benchmark asks for it, the shell answers with how many frames to scroll the
- * ticket list for, and how far, and the UI reports how smooth that was. */
+/** Runs `f` once the next frame is painted: a frame callback runs just before the paint, a
+ * task it queues runs after it. */
+function afterPaint(f: () => void) {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(f));
+  else setTimeout(f);
+}
+
+/** The first screen has its data (once per run): deferred work may start, and once that
+ * frame is painted the shell is told (cold-start benchmark). When the benchmark asks for it,
+ * the shell answers with how many frames to scroll the ticket list for, and how far, and the
+ * UI reports how smooth that was. */
 export function markReady(rows: number) {
-  if (readySent) return;
-  readySent = true;
+  if (session.shown) return;
+  session.shown = true;
+  afterPaint(() => reportReady(rows));
+}
+
+function reportReady(rows: number) {
   api
     .uiReady(rows, { timeOrigin: performance.timeOrigin, script: scriptAt, ...startup })
     .then(async (bench) => {
