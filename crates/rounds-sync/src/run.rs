@@ -256,7 +256,23 @@ async fn upload_all(
 /// Which changes are news is fixed when the pull starts: those after the cursor, or on a
 /// first sync those after the sign-in ([`Store::news_after`]). Later pages of a first sync
 /// move the cursor but are history all the same.
+///
+/// A pull of more than one page (an initial sync) runs with a large page cache
+/// ([`Store::bulk_cache`]), given back when it ends, however it ends.
 pub async fn pull_all(local: &Local, client: &Client) -> Result<(usize, Vec<Notice>), RunError> {
+    let mut bulk = false;
+    let result = pull_pages(local, client, &mut bulk).await;
+    if bulk {
+        local.call(|s| s.bulk_cache(false)).await?;
+    }
+    result
+}
+
+async fn pull_pages(
+    local: &Local,
+    client: &Client,
+    bulk: &mut bool,
+) -> Result<(usize, Vec<Notice>), RunError> {
     let mut pulled = 0;
     let mut notices = Vec::new();
     let mut restarted = false;
@@ -291,6 +307,10 @@ pub async fn pull_all(local: &Local, client: &Client) -> Result<(usize, Vec<Noti
             }
             if page.has_more {
                 next = Some(tokio::spawn(pull_page(client.clone(), page.cursor)));
+                if !*bulk {
+                    local.call(|s| s.bulk_cache(true)).await?;
+                    *bulk = true;
+                }
             }
             pulled += page.changes.len();
             notices.extend(
