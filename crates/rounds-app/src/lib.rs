@@ -212,7 +212,6 @@ impl TicketActions {
     }
 }
 
-/// What the status bar and `rounds status` show.
 /// How to queue a refused op again ([`App::conflict_retry`]); the default is as it was.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -225,6 +224,7 @@ pub struct Retry {
     pub without_attachment: bool,
 }
 
+/// What the status bar and `rounds status` show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SyncStatus {
     pub server: Option<String>,
