@@ -119,6 +119,22 @@ describe('report form', () => {
     expect(draft).toMatchObject({ title: 'HIS 登录失败', severity: 2, campus: 'main', department: 'main-ivf', work_type: 'daily_ops' });
   });
 
+  it('online, the confirmation turns into the ticket number once the sync numbers it', async () => {
+    setSession(nurse, { online: true, pending_ops: 0, last_sync: '2026-11-28T08:00:00Z' });
+    m.ticketCreate.mockResolvedValue(ticket(8, { number: null } as Partial<Ticket>));
+    const view = (number: string | null) => ({ ticket: ticket(8, { number } as Partial<Ticket>), comments: [], pending_ops: 0, conflicts: [] });
+    // Read again at once: not synced yet; after the next sync: numbered.
+    m.ticket.mockResolvedValueOnce(view(null)).mockResolvedValue(view('R-2026-00008'));
+    render(ReportForm);
+    await fill();
+    await fireEvent.click(screen.getByTestId('report-submit'));
+    const saved = await screen.findByTestId('report-saved');
+    expect(saved).toHaveTextContent('已保存，正在同步…');
+    expect(saved).not.toHaveTextContent('联网后');
+    setSession(nurse, { online: true, pending_ops: 0, last_sync: '2026-11-28T08:00:05Z' });
+    await waitFor(() => expect(saved).toHaveTextContent('已提交，工单号 R-2026-00008'));
+  });
+
   it('shows the ticket number when the server gave one', async () => {
     m.ticketCreate.mockResolvedValue(ticket(7, { number: 'R-2026-00007' } as Partial<Ticket>));
     render(ReportForm);

@@ -131,6 +131,7 @@ export const en: Messages = {
   'report.error_summary': 'Fields needing attention: {n}.',
   'report.saved_number': 'Submitted as ticket {number}',
   'report.saved_pending': 'Saved; it will sync when back online',
+  'report.saved_syncing': 'Saved, syncing…',
   'report.saved_view': 'View ticket',
   'report.new': 'Report another problem',
   'report.not_image': 'Only image files can be added.',

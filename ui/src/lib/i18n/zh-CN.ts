@@ -130,6 +130,7 @@ export const zhCN = {
   'report.error_summary': '还有 {n} 项需要填写。',
   'report.saved_number': '已提交，工单号 {number}',
   'report.saved_pending': '已保存，将在联网后同步',
+  'report.saved_syncing': '已保存，正在同步…',
   'report.saved_view': '查看工单',
   'report.new': '再报一个问题',
   'report.not_image': '只能添加图片文件。',
