@@ -83,6 +83,21 @@ describe('app shell', () => {
     expect(limits).toEqual([100, 1, 1]);
   });
 
+  it('after a failed first status, a status event brings the shell and its counts', async () => {
+    session.shown = false;
+    let push: (s: ReturnType<typeof status>) => void = () => {};
+    m.onStatus.mockImplementation(async (cb) => {
+      push = cb;
+      return () => {};
+    });
+    m.status.mockRejectedValueOnce({ code: 'local', message: 'cache busy' });
+    render(App);
+    expect(await screen.findByRole('alert')).toHaveTextContent('cache busy');
+    push(status({ user: engineer }));
+    expect(await screen.findByTestId('nav-triage')).toBeInTheDocument();
+    await waitFor(() => expect(m.ticketPage).toHaveBeenCalledWith(expect.objectContaining({ unassigned: true, limit: 1 })));
+  });
+
   it('an unauthorized session goes back to the login with the server kept', async () => {
     m.status.mockResolvedValue(status({ user: nurse }));
     render(App);
