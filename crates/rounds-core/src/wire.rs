@@ -166,17 +166,13 @@ impl OpKind {
         }
     }
 
-    /// Drops one attachment from the op (the server refused the file); says whether it was
-    /// there.
-    pub fn drop_attachment(&mut self, sha: &str) -> bool {
-        let list = match self {
-            OpKind::TicketCreate { ticket } => &mut ticket.attachments,
-            OpKind::TicketUpdate { patch, .. } => &mut patch.attachments_add,
-            OpKind::TicketTransition { .. } | OpKind::CommentAdd { .. } => return false,
-        };
-        let before = list.len();
-        list.retain(|a| a != sha);
-        list.len() != before
+    /// Drops one attachment from the op (the server refused the file).
+    pub fn drop_attachment(&mut self, sha: &str) {
+        match self {
+            OpKind::TicketCreate { ticket } => ticket.attachments.retain(|a| a != sha),
+            OpKind::TicketUpdate { patch, .. } => patch.attachments_add.retain(|a| a != sha),
+            OpKind::TicketTransition { .. } | OpKind::CommentAdd { .. } => {}
+        }
     }
 
     /// Whether pushing the op would change nothing: an edit left with no field to set.

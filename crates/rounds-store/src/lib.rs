@@ -1509,6 +1509,7 @@ fn fold_into_server(tx: &Transaction<'_>, op: &Op) -> Result<()> {
     }
     Ok(())
 }
+
 /// The pending ops, oldest first.
 fn outbox_entries(conn: &Connection) -> Result<Vec<OutboxEntry>> {
     let mut st = conn.prepare_cached("SELECT seq, op, attempts FROM outbox ORDER BY seq")?;
