@@ -25,6 +25,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rounds_core::merge::TicketPatch;
 use rounds_core::model::{Comment, Status, Ticket, TicketDraft, UserPublic};
+use rounds_core::wire::OpKind;
 use rounds_store::{Conflict, Store, StoreError, TicketFilter, TicketPage, TicketRow, TicketView};
 use rounds_sync::run::{Local, RunError, SyncReport};
 use rounds_sync::{Client, SyncError};
@@ -222,6 +223,27 @@ pub struct Retry {
     pub body: Option<String>,
     /// Leave out the attachment the server refused ([`Conflict::attachment`]).
     pub without_attachment: bool,
+}
+
+impl Retry {
+    /// Edits a refused op as asked; `refused` is the attachment the server refused, if that
+    /// is why.
+    fn apply(self, refused: Option<&str>, kind: &mut OpKind) {
+        if self.without_attachment
+            && let Some(sha) = refused
+        {
+            kind.drop_attachment(sha);
+        }
+        match kind {
+            OpKind::TicketTransition { to, .. } => *to = self.to.unwrap_or(*to),
+            OpKind::CommentAdd { body, .. } => {
+                if let Some(new) = self.body {
+                    *body = new;
+                }
+            }
+            OpKind::TicketCreate { .. } | OpKind::TicketUpdate { .. } => {}
+        }
+    }
 }
 
 /// What the status bar and `rounds status` show.
@@ -668,24 +690,7 @@ impl App {
         self.local
             .call(move |s| {
                 s.conflict_retry(op_id, Utc::now(), |conflict, kind| {
-                    if retry.without_attachment
-                        && let Some(sha) = &conflict.attachment
-                    {
-                        kind.drop_attachment(sha);
-                    }
-                    match kind {
-                        rounds_core::wire::OpKind::TicketTransition { to: t, .. } => {
-                            if let Some(new) = retry.to {
-                                *t = new;
-                            }
-                        }
-                        rounds_core::wire::OpKind::CommentAdd { body: b, .. } => {
-                            if let Some(new) = retry.body {
-                                *b = new;
-                            }
-                        }
-                        _ => {}
-                    }
+                    retry.apply(conflict.attachment.as_deref(), kind)
                 })
             })
             .await?;
