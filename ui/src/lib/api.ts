@@ -91,8 +91,8 @@ export const api = {
   attachmentUrl: (sha256: string) => call<string>('attachment_url', { sha256 }),
   syncNow: () => call<SyncStatus>('sync_now'),
   conflicts: () => call<Conflict[]>('conflicts'),
-  conflictRetry: (opId: string, retry?: Partial<Retry>) =>
-    call<null>('conflict_retry', { opId, retry: retry ? { to: null, body: null, without_attachment: false, ...retry } : null }),
+  // Fields left out take their defaults on the Rust side (`Retry` is `serde(default)`).
+  conflictRetry: (opId: string, retry?: Partial<Retry>) => call<null>('conflict_retry', { opId, retry: retry ?? null }),
   conflictDiscard: (opId: string) => call<null>('conflict_discard', { opId }),
   monitors: () => call<MonitorInfo[]>('monitors'),
   captureScreen: (monitor: number) => call<Capture>('capture_screen', { monitor }),
