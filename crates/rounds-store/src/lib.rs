@@ -54,16 +54,18 @@ const MIGRATIONS: &[(&str, Option<AfterMigration>)] = &[
     // Suffixes of ASCII words and numbers, for fast ticket-number and English queries.
     (
         include_str!("../migrations/0004_search_words.sql"),
-        Some(|tx| search::rebuild(tx).map(|_| ())),
+        Some(|tx| search::rebuild_index(tx).map(|_| ())),
     ),
     // The attachment behind a conflict.
     (
         include_str!("../migrations/0005_refused_attachments.sql"),
         None,
     ),
+    // Tickets a long pull left for the search index.
+    (include_str!("../migrations/0006_search_backlog.sql"), None),
 ];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
-/// The page cache while a long pull is applied, in KiB ([`Store::bulk_cache`]).
+/// The page cache while a long pull is applied, in KiB ([`Store::bulk_pull`]).
 const BULK_CACHE_KIB: i64 = 64 * 1024;
 /// SQLite's default page cache, in KiB.
 const DEFAULT_CACHE_KIB: i64 = 2000;
@@ -270,6 +272,9 @@ pub struct TicketFilter {
 pub struct Store {
     conn: Connection,
     dir: PathBuf,
+    /// While a long pull runs ([`Store::bulk_pull`]): pulled tickets go to the search
+    /// backlog instead of the index.
+    defer_index: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -321,6 +326,7 @@ impl Store {
         Ok(Store {
             conn,
             dir: dir.to_owned(),
+            defer_index: false,
         })
     }
 
@@ -758,6 +764,9 @@ impl Store {
     fn ticket_rows(&self, f: &TicketFilter) -> Result<Vec<TicketRow>> {
         let terms = rounds_core::query::parse_terms(f.q.as_deref().unwrap_or(""));
         let expr = search::match_expr(f.q.as_deref().unwrap_or(""));
+        if expr.is_some() {
+            self.index_all()?;
+        }
         let (filter, mut args, _) = Self::filter_sql(f);
         let order = match (f.sort, expr.is_some()) {
             // With a query, creation order is the index's own rowid order (the search key):
@@ -826,7 +835,11 @@ impl Store {
     /// The ids of every ticket a query matches, in no particular order (for checks and
     /// tools; lists use [`Store::ticket_page`]).
     pub fn search_ids(&self, q: &str) -> Result<Vec<Uuid>> {
-        let ids: Vec<String> = match search::match_expr(q) {
+        let expr = search::match_expr(q);
+        if expr.is_some() {
+            self.index_all()?;
+        }
+        let ids: Vec<String> = match expr {
             Some(e) => self
                 .conn
                 .prepare_cached(
@@ -870,6 +883,9 @@ impl Store {
     /// term reads a few thousand doclist entries instead of all of them).
     fn ticket_count(&self, f: &TicketFilter) -> Result<(usize, bool)> {
         let expr = search::match_expr(f.q.as_deref().unwrap_or(""));
+        if expr.is_some() {
+            self.index_all()?;
+        }
         let (filter, mut args, only_search) = Self::filter_sql(f);
         let cap = SEARCH_TOTAL_CAP + 1;
         let sql = match &expr {
@@ -1039,20 +1055,51 @@ impl Store {
         Ok(carriers.len())
     }
 
-    /// Gives the connection a large page cache while a long pull is applied (`true`), or
-    /// SQLite's default back (`false`), which frees the extra pages.
+    /// Switches to the mode for applying a long pull (`true`, an initial sync) and back
+    /// (`false`).
     ///
-    /// FTS5 merges its index segments as pages of tickets are indexed and reads them back;
-    /// with the default 2 MiB those reads go to the file. An initial sync of 100,000 tickets
-    /// was 12-15 % faster with 64 MiB (docs/benchmarks.md). Only during the pull: a desktop
-    /// at rest keeps its memory.
-    pub fn bulk_cache(&self, on: bool) -> Result<()> {
+    /// - Pulled tickets go to the search backlog instead of the index: indexing was about
+    ///   nine tenths of an initial sync's time (docs/benchmarks.md). Searches index the
+    ///   backlog before they run ([`Store::index_backlog`]), so they find the same tickets
+    ///   either way; the app works it off in the background after the sync.
+    /// - The connection gets a large page cache, given back (and its pages freed) when the
+    ///   mode ends, so a desktop at rest keeps its memory. FTS5 reads its segments back while
+    ///   merging them, and with the default 2 MiB those reads went to the file.
+    pub fn bulk_pull(&mut self, on: bool) -> Result<()> {
         let kib = if on {
             BULK_CACHE_KIB
         } else {
             DEFAULT_CACHE_KIB
         };
         self.conn.pragma_update(None, "cache_size", -kib)?;
+        self.defer_index = on;
+        Ok(())
+    }
+
+    /// How many tickets a long pull left for the search index.
+    pub fn search_backlog(&self) -> Result<usize> {
+        search::backlog_len(&self.conn)
+    }
+
+    /// Indexes up to `limit` tickets of the search backlog, in one transaction; returns how
+    /// many are left. The app calls this a slice at a time after a long pull, so the UI's
+    /// reads go in between.
+    pub fn index_backlog(&mut self, limit: usize) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let left = search::index_backlog(&tx, limit)?;
+        tx.commit()?;
+        Ok(left)
+    }
+
+    /// Indexes the whole search backlog before a query runs, so that it sees every ticket.
+    /// Takes `&self` like the reads that call it; the store is used from one thread.
+    fn index_all(&self) -> Result<()> {
+        if search::backlog_len(&self.conn)? == 0 {
+            return Ok(());
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        search::index_backlog(&tx, usize::MAX)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -1269,7 +1316,9 @@ impl Store {
                 &renamed_departments,
             )?);
         }
-        if !dirty.is_empty() {
+        if self.defer_index {
+            search::defer(&tx, dirty.iter().map(String::as_str))?;
+        } else if !dirty.is_empty() {
             let ctx = search::Context::load(&tx)?;
             search::reindex(&tx, &ctx, dirty.iter().map(String::as_str))?;
         }
@@ -1609,18 +1658,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_bulk_cache_is_given_back() {
+    fn bulk_mode_defers_indexing_and_gives_its_cache_back() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
         let size = |s: &Store| {
             s.conn
                 .pragma_query_value(None, "cache_size", |r| r.get::<_, i64>(0))
                 .unwrap()
         };
         assert_eq!(size(&s), -DEFAULT_CACHE_KIB);
-        s.bulk_cache(true).unwrap();
+        s.bulk_pull(true).unwrap();
         assert_eq!(size(&s), -BULK_CACHE_KIB);
-        s.bulk_cache(false).unwrap();
+        assert!(s.defer_index);
+        s.bulk_pull(false).unwrap();
         assert_eq!(size(&s), -DEFAULT_CACHE_KIB);
+        assert!(!s.defer_index);
     }
 }

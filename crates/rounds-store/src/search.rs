@@ -33,6 +33,12 @@
 //!
 //! So the index answers the query exactly; no candidate is re-checked. The tests compare it
 //! with a brute-force scan calling [`rounds_core::query::matches_all`].
+//!
+//! - **Backlog.** Every change re-indexes its ticket in its own transaction, except the pages
+//!   of a long pull ([`crate::Store::bulk_pull`]), which put the ticket's id in
+//!   `search_backlog` in their transaction instead. Invariant: a ticket is either in the
+//!   backlog or its index row is current. Every search first indexes the whole backlog
+//!   ([`index_backlog`]), so what it finds never depends on how far that work has got.
 
 use std::collections::{HashMap, HashSet};
 
@@ -204,8 +210,9 @@ pub(crate) fn comments_of(tx: &rusqlite::Connection, ticket_id: &str) -> Result<
     rows.map(|r| from_json(&r?)).collect()
 }
 
-/// Re-indexes the given tickets (by id) from their current rows; ids with no ticket row are
-/// left for [`unindex`]. Call inside the transaction that changed them.
+/// Re-indexes the given tickets (by id) from their current rows, and takes them out of the
+/// backlog; ids with no ticket row are left for [`unindex`]. Call inside the transaction that
+/// changed them.
 pub(crate) fn reindex<'a>(
     tx: &Transaction<'_>,
     ctx: &Context,
@@ -213,10 +220,12 @@ pub(crate) fn reindex<'a>(
 ) -> Result<()> {
     let mut seen = HashSet::new();
     let mut batch = Batch::default();
+    let mut settled = tx.prepare_cached("DELETE FROM search_backlog WHERE ticket_id = ?1")?;
     for id in ids {
         if !seen.insert(id) {
             continue;
         }
+        settled.execute([id])?;
         let row: Option<(Option<i64>, String)> = tx
             .prepare_cached("SELECT search_key, data FROM tickets WHERE id = ?1")?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -322,17 +331,73 @@ impl Batch {
     }
 }
 
-/// Removes a ticket's index row; call before deleting the ticket.
+/// Puts tickets (by id) in the backlog instead of indexing them: their index rows, if any, are
+/// stale until [`index_backlog`] reaches them, and every search calls it first. Call inside
+/// the transaction that changed them.
+pub(crate) fn defer<'a>(
+    tx: &Transaction<'_>,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let mut st =
+        tx.prepare_cached("INSERT OR IGNORE INTO search_backlog (ticket_id) VALUES (?1)")?;
+    for id in ids {
+        st.execute([id])?;
+    }
+    Ok(())
+}
+
+/// How many tickets wait in the backlog.
+pub(crate) fn backlog_len(conn: &rusqlite::Connection) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM search_backlog")?
+        .query_row([], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Tickets indexed per [`Batch`] when working off the backlog: bounds the memory a batch's
+/// token streams take.
+const BACKLOG_BATCH: usize = 2000;
+
+/// Indexes up to `limit` tickets of the backlog in the order they arrived; returns how many
+/// are left.
+pub(crate) fn index_backlog(tx: &Transaction<'_>, limit: usize) -> Result<usize> {
+    let ctx = Context::load(tx)?;
+    let mut left = limit;
+    while left > 0 {
+        let ids: Vec<String> = tx
+            .prepare_cached("SELECT ticket_id FROM search_backlog ORDER BY seq LIMIT ?1")?
+            .query_map([left.min(BACKLOG_BATCH) as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if ids.is_empty() {
+            break;
+        }
+        left -= ids.len();
+        reindex(tx, &ctx, ids.iter().map(String::as_str))?;
+    }
+    backlog_len(tx)
+}
+
+/// Removes a ticket's index row, and its place in the backlog; call before deleting the
+/// ticket.
 pub(crate) fn unindex(tx: &Transaction<'_>, id: &str) -> Result<()> {
     tx.prepare_cached(
         "DELETE FROM ticket_search WHERE rowid = (SELECT search_key FROM tickets WHERE id = ?1)",
     )?
     .execute([id])?;
+    tx.prepare_cached("DELETE FROM search_backlog WHERE ticket_id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
-/// Rebuilds the whole index from the tickets and comments tables; returns the tickets indexed.
+/// Rebuilds the whole index from the tickets and comments tables, which leaves nothing in the
+/// backlog; returns the tickets indexed.
 pub(crate) fn rebuild(tx: &Transaction<'_>) -> Result<usize> {
+    tx.execute("DELETE FROM search_backlog", [])?;
+    rebuild_index(tx)
+}
+
+/// [`rebuild`] for the migrations that run before the backlog's table exists.
+pub(crate) fn rebuild_index(tx: &Transaction<'_>) -> Result<usize> {
     let ctx = Context::load(tx)?;
     tx.execute_batch("DELETE FROM ticket_search; UPDATE tickets SET search_key = NULL;")?;
     // Comments in ticket order, read alongside the tickets, so a rebuild is two scans rather

@@ -369,6 +369,105 @@ fn index_follows_every_change() {
     assert_exact(&s, PROBES);
 }
 
+/// How many index rows hold the bigram token `q`, read through a second connection: the
+/// index as it is, without working off the backlog as a search would.
+fn indexed(dir: &std::path::Path, q: &str) -> usize {
+    let conn = rusqlite::Connection::open(dir.join(rounds_store::DB_FILE)).unwrap();
+    conn.query_row(
+        "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?1",
+        [q],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// The tickets waiting in the search backlog.
+fn waiting(dir: &std::path::Path) -> Vec<Uuid> {
+    let conn = rusqlite::Connection::open(dir.join(rounds_store::DB_FILE)).unwrap();
+    let mut st = conn
+        .prepare("SELECT ticket_id FROM search_backlog ORDER BY seq")
+        .unwrap();
+    st.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|id| id.unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_long_pull_leaves_a_backlog_and_searches_still_find_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path()).unwrap();
+    s.set_me(Some(&user(Role::Engineer))).unwrap();
+    let changes = corpus(1_500);
+    // A ticket already indexed before the long pull, changed by it.
+    let first = changes
+        .iter()
+        .position(|c| matches!(c.entity, Entity::Ticket(_)))
+        .unwrap();
+    s.apply_pull("e1", &changes[..=first], 0, None).unwrap();
+    let Entity::Ticket(mut early) = changes[first].entity.clone() else {
+        unreachable!()
+    };
+    assert_eq!(s.search_backlog().unwrap(), 0);
+
+    s.bulk_pull(true).unwrap();
+    for (i, page) in changes[first + 1..].chunks(700).enumerate() {
+        s.apply_pull("e1", page, i as i64 + 1, None).unwrap();
+    }
+    early.title = "企鹅灯笼".into();
+    s.apply_pull(
+        "e1",
+        &[Change {
+            seq: 10_000,
+            entity: Entity::Ticket(early.clone()),
+        }],
+        10_000,
+        None,
+    )
+    .unwrap();
+    s.bulk_pull(false).unwrap();
+    // Every pulled ticket waits, the early one too; the index has none of them.
+    assert_eq!(s.search_backlog().unwrap(), 1_500);
+    assert_eq!(indexed(dir.path(), "企鹅"), 0);
+
+    // Part of it is worked off, then the user edits a ticket still waiting: that ticket is
+    // indexed with its edit and leaves the backlog.
+    assert_eq!(s.index_backlog(400).unwrap(), 1_100);
+    let edited = *waiting(dir.path())
+        .iter()
+        .rfind(|id| **id != early.id)
+        .unwrap();
+    s.ticket_update(
+        edited,
+        TicketPatch {
+            title: Some("鲸鱼琴弦".into()),
+            ..Default::default()
+        },
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(s.search_backlog().unwrap(), 1_099);
+    assert_eq!(indexed(dir.path(), "鲸鱼"), 1);
+    assert!(!waiting(dir.path()).contains(&edited));
+    let early_waits = waiting(dir.path()).contains(&early.id);
+    assert_eq!(indexed(dir.path(), "企鹅"), usize::from(!early_waits));
+
+    // A search sees every ticket, with the index it finds, and leaves nothing waiting.
+    assert_eq!(search(&s, "企鹅灯"), BTreeSet::from([early.id]));
+    assert_eq!(search(&s, "鲸鱼"), BTreeSet::from([edited]));
+    assert_eq!(s.search_backlog().unwrap(), 0);
+    assert_exact(&s, QUERIES);
+
+    // A rebuild and a reset leave no backlog behind either.
+    s.bulk_pull(true).unwrap();
+    s.apply_pull("e1", &corpus(20), 20_000, None).unwrap();
+    s.bulk_pull(false).unwrap();
+    assert!(s.search_backlog().unwrap() > 0);
+    s.search_rebuild().unwrap();
+    assert_eq!(s.search_backlog().unwrap(), 0);
+    assert_exact(&s, PROBES);
+}
+
 #[test]
 fn an_old_cache_is_indexed_on_upgrade() {
     let dir = tempfile::tempdir().unwrap();
@@ -382,7 +481,7 @@ fn an_old_cache_is_indexed_on_upgrade() {
     conn.execute_batch(
         "DROP TABLE ticket_search; DROP INDEX tickets_updated; DROP INDEX tickets_search_key; \
          ALTER TABLE tickets DROP COLUMN search_key; ALTER TABLE conflicts DROP COLUMN attachment; \
-         PRAGMA user_version = 1;",
+         DROP TABLE search_backlog; PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(conn);

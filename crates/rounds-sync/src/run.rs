@@ -257,13 +257,14 @@ async fn upload_all(
 /// first sync those after the sign-in ([`Store::news_after`]). Later pages of a first sync
 /// move the cursor but are history all the same.
 ///
-/// A pull of more than one page (an initial sync) runs with a large page cache
-/// ([`Store::bulk_cache`]), given back when it ends, however it ends.
+/// A pull of more than one page (an initial sync) runs in the store's bulk mode
+/// ([`Store::bulk_pull`]: a large page cache, and its tickets left in the search backlog for
+/// [`Store::index_backlog`]), left when it ends, however it ends.
 pub async fn pull_all(local: &Local, client: &Client) -> Result<(usize, Vec<Notice>), RunError> {
     let mut bulk = false;
     let result = pull_pages(local, client, &mut bulk).await;
     if bulk {
-        local.call(|s| s.bulk_cache(false)).await?;
+        local.call(|s| s.bulk_pull(false)).await?;
     }
     result
 }
@@ -308,7 +309,7 @@ async fn pull_pages(
             if page.has_more {
                 next = Some(tokio::spawn(pull_page(client.clone(), page.cursor)));
                 if !*bulk {
-                    local.call(|s| s.bulk_cache(true)).await?;
+                    local.call(|s| s.bulk_pull(true)).await?;
                     *bulk = true;
                 }
             }
