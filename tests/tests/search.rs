@@ -186,3 +186,80 @@ async fn rounds_search_prints_matches_and_json() {
         .await
         .expect(0, "search-rebuild");
 }
+
+/// Tickets waiting in a profile's search backlog, read from its cache file beside the app.
+fn backlog(p: &Profile) -> i64 {
+    let conn = rusqlite::Connection::open(p.path().join(rounds_store::DB_FILE)).unwrap();
+    conn.query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A first sync of more than one page stores the tickets and leaves their indexing for later
+/// (that is most of its cost); a search straight after still finds what the server finds,
+/// and the background task indexes the rest without being asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_of_many_pages_is_searchable_at_once_and_indexed_in_the_background() {
+    let server = TestServer::start().await;
+    let h = server.seed().await;
+    let eng = h.api("eng");
+    let total = rounds_sync::run::PULL_LIMIT as usize + 300;
+    let ops: Vec<_> = rounds_fixtures::stream(7, total)
+        .enumerate()
+        .map(|(i, g)| {
+            json!({"op_id": Uuid::now_v7(), "at": chrono::Utc::now(), "type": "ticket_create",
+                   "ticket": {"id": Uuid::now_v7(), "title": g.title, "description": g.description,
+                              "campus": if i % 2 == 0 { "main" } else { "east" },
+                              "department": if i % 2 == 0 { "main-ivf" } else { "east-ivf" },
+                              "location": g.location, "severity": g.severity}})
+        })
+        .collect();
+    for batch in ops.chunks(500) {
+        let (s, r) = eng.post("/api/v1/sync/push", json!({ "ops": batch })).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert!(
+            r["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x["status"] == "applied"),
+            "{r}"
+        );
+    }
+
+    // Searched at once: the search indexes the backlog first.
+    let p = Profile::new();
+    p.login(&server.base, "eng").await;
+    let report = p.app.sync_now().await.unwrap();
+    assert!(report.pulled > total, "pulled {}", report.pulled);
+    assert!(backlog(&p) >= total as i64, "{} waiting", backlog(&p));
+    for q in ["打印", "卡", "HIS", "R-2026-000007", "东院区"] {
+        assert_eq!(
+            local_search(&p, q).await,
+            server_search(eng, q).await,
+            "{q}"
+        );
+    }
+    assert_eq!(backlog(&p), 0);
+
+    // Left alone: the background task works it off after the sync.
+    let q = Profile::new();
+    q.login(&server.base, "eng").await;
+    let _bg = rounds_app::background::start(q.app.clone(), std::time::Duration::from_secs(60));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let synced = q.app.status().await.unwrap().last_sync.is_some();
+        if synced && backlog(&q) == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} still waiting",
+            backlog(&q)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        local_search(&q, "打印").await,
+        server_search(eng, "打印").await
+    );
+}

@@ -1,6 +1,7 @@
 //! The background sync task: syncs after every local change, when the server announces a
 //! change on its event stream, and every `interval` otherwise; backs off with jitter while the
-//! server is unreachable, and waits for a new sign-in after the session was refused.
+//! server is unreachable, and waits for a new sign-in after the session was refused. After a
+//! sync that left tickets for the search index (a first sync), a third task indexes them.
 //!
 //! The event stream only wakes the sync: what a change means to the user (a notice) is
 //! decided when the sync applies it, so nothing depends on which events arrived.
@@ -27,12 +28,27 @@ impl Drop for Background {
     }
 }
 
-/// Starts syncing `app` in the background.
+/// Starts syncing `app` in the background, and indexing what its syncs leave for the search
+/// index.
 pub fn start(app: Arc<App>, interval: Duration) -> Background {
     let sync = tokio::spawn(sync_loop(app.clone(), interval));
-    let events = tokio::spawn(event_loop(app));
+    let events = tokio::spawn(event_loop(app.clone()));
+    let index = tokio::spawn(index_loop(app));
     Background {
-        tasks: vec![sync, events],
+        tasks: vec![sync, events, index],
+    }
+}
+
+/// Works off the search backlog after every sync, and at start (a backlog left when the app
+/// was closed during the work), beside the sync rather than in its way.
+async fn index_loop(app: Arc<App>) {
+    loop {
+        match app.index_backlog().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tickets = n, "search index caught up"),
+            Err(e) => tracing::warn!(error = %e, "indexing the search backlog failed"),
+        }
+        app.synced().await;
     }
 }
 

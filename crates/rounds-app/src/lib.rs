@@ -35,6 +35,11 @@ use uuid::Uuid;
 
 use crate::credentials::{CredentialError, Secret, TokenStore, TokenStoreKind};
 
+/// Tickets indexed per store call when working off the search backlog
+/// ([`App::index_backlog`]): about a tenth of a second on a slow laptop, the longest a UI
+/// read waits behind it.
+pub const INDEX_SLICE: usize = 1000;
+
 /// Stable error codes for callers to branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -282,6 +287,8 @@ pub struct App {
     sync_lock: tokio::sync::Mutex<()>,
     /// Wakes the background task (a local change to push, a server event to pull).
     kick: tokio::sync::Notify,
+    /// Wakes the background indexer after a sync, which may have left a search backlog.
+    synced: tokio::sync::Notify,
     notices: tokio::sync::broadcast::Sender<notices::Notice>,
     /// Bumped at every sign-in and sign-out, so the event stream reconnects as the new user.
     session: tokio::sync::watch::Sender<u64>,
@@ -311,6 +318,7 @@ impl App {
             runtime: Default::default(),
             sync_lock: tokio::sync::Mutex::new(()),
             kick: tokio::sync::Notify::new(),
+            synced: tokio::sync::Notify::new(),
             notices: tokio::sync::broadcast::channel(64).0,
             session: tokio::sync::watch::channel(0).0,
         }))
@@ -581,6 +589,21 @@ impl App {
         Ok(self.local.call(|s| s.search_rebuild()).await?)
     }
 
+    /// Indexes the tickets a long pull left for the search index ([`Store::bulk_pull`]), a
+    /// slice of [`INDEX_SLICE`] at a time so that the UI's reads and saves go in between;
+    /// returns how many were indexed. A search does not wait for this: it indexes what is
+    /// left first.
+    pub async fn index_backlog(&self) -> AppResult<usize> {
+        let mut left = self.local.call(|s| s.search_backlog()).await?;
+        let mut done = 0;
+        while left > 0 {
+            let now = self.local.call(|s| s.index_backlog(INDEX_SLICE)).await?;
+            done += left.saturating_sub(now);
+            left = now;
+        }
+        Ok(done)
+    }
+
     /// A ticket by its id or its number.
     pub async fn ticket(&self, id_or_number: &str) -> AppResult<TicketView> {
         let key = id_or_number.to_owned();
@@ -613,6 +636,7 @@ impl App {
         self.set_runtime(|rt| rt.syncing = true);
         let result = rounds_sync::run::run(&self.local, &client).await;
         if let Ok(report) = &result {
+            self.synced.notify_one();
             for n in &report.notices {
                 // No receiver is not an error: the CLI listens to none, and the desktop may be
                 // starting or closing.
@@ -755,5 +779,9 @@ impl App {
 
     pub(crate) async fn kicked(&self) {
         self.kick.notified().await;
+    }
+
+    pub(crate) async fn synced(&self) {
+        self.synced.notified().await;
     }
 }

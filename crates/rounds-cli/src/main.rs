@@ -487,6 +487,12 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 status.pending_ops,
                 status.conflicts
             );
+            // No background task here to do it later: a first sync is searchable when the
+            // command ends.
+            let indexed = app.index_backlog().await?;
+            if indexed > 0 {
+                println!("indexed {indexed} ticket(s) for search");
+            }
             if status.pending_ops > 0 || report.rejected > 0 {
                 return Err(AppError::new(
                     AppErrorCode::Conflict,
