@@ -644,7 +644,7 @@ async fn server_section(sizes: &Sizes) -> Result<Vec<Row>> {
 
     // The client, against this server.
     rows.push(client::local_save(tmp.path(), sizes.local_saves)?);
-    rows.push(client::initial_sync(tmp.path(), &server.base, tickets, pull_rate).await?);
+    rows.extend(client::initial_sync(tmp.path(), &server.base, tickets, pull_rate).await?);
     let healthz_p99 = healthz_latency_p99(&eng, 200).await?;
     rows.push(
         client::propagation(tmp.path(), &server.base, sizes.propagations, healthz_p99).await?,
