@@ -162,6 +162,7 @@ mod tests {
             conflicts,
             last_sync: None,
             last_error: None,
+            search_backlog: 0,
         }
     }
 

@@ -187,11 +187,9 @@ async fn rounds_search_prints_matches_and_json() {
         .expect(0, "search-rebuild");
 }
 
-/// Tickets waiting in a profile's search backlog, read from its cache file beside the app.
-fn backlog(p: &Profile) -> i64 {
-    let conn = rusqlite::Connection::open(p.path().join(rounds_store::DB_FILE)).unwrap();
-    conn.query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
-        .unwrap()
+/// Tickets waiting in a profile's search backlog, as its status says.
+async fn backlog(p: &Profile) -> usize {
+    p.app.status().await.unwrap().search_backlog
 }
 
 /// A first sync of more than one page stores the tickets and leaves their indexing for later
@@ -231,7 +229,8 @@ async fn a_first_sync_of_many_pages_is_searchable_at_once_and_indexed_in_the_bac
     p.login(&server.base, "eng").await;
     let report = p.app.sync_now().await.unwrap();
     assert!(report.pulled > total, "pulled {}", report.pulled);
-    assert!(backlog(&p) >= total as i64, "{} waiting", backlog(&p));
+    let waiting = backlog(&p).await;
+    assert!(waiting >= total, "{waiting} waiting");
     for q in ["打印", "卡", "HIS", "R-2026-000007", "东院区"] {
         assert_eq!(
             local_search(&p, q).await,
@@ -239,7 +238,29 @@ async fn a_first_sync_of_many_pages_is_searchable_at_once_and_indexed_in_the_bac
             "{q}"
         );
     }
-    assert_eq!(backlog(&p), 0);
+    assert_eq!(backlog(&p).await, 0);
+
+    // `rounds sync` has no background to leave it to: it indexes before it returns.
+    let c = Profile::new();
+    c.login(&server.base, "eng").await;
+    let out = rounds(c.path(), &["sync"]).await;
+    out.expect(0, "sync");
+    let indexed: usize = out
+        .stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("indexed ")?
+                .strip_suffix(" ticket(s) for search")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no indexing line in {}", out.stdout));
+    assert!(indexed >= total, "{}", out.stdout);
+    let status = rounds(c.path(), &["status", "--json"])
+        .await
+        .expect(0, "status")
+        .json();
+    assert_eq!(status["search_backlog"], 0);
 
     // Left alone: the background task works it off after the sync.
     let q = Profile::new();
@@ -247,14 +268,14 @@ async fn a_first_sync_of_many_pages_is_searchable_at_once_and_indexed_in_the_bac
     let _bg = rounds_app::background::start(q.app.clone(), std::time::Duration::from_secs(60));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
-        let synced = q.app.status().await.unwrap().last_sync.is_some();
-        if synced && backlog(&q) == 0 {
+        let status = q.app.status().await.unwrap();
+        if status.last_sync.is_some() && status.search_backlog == 0 {
             break;
         }
         assert!(
             std::time::Instant::now() < deadline,
             "{} still waiting",
-            backlog(&q)
+            status.search_backlog
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }

@@ -270,6 +270,9 @@ pub struct SyncStatus {
     pub conflicts: usize,
     pub last_sync: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// Tickets a first sync stored that the search index has not reached yet
+    /// ([`App::index_backlog`]); a search made meanwhile waits for them.
+    pub search_backlog: usize,
 }
 
 #[derive(Debug, Default)]
@@ -673,7 +676,17 @@ impl App {
     }
 
     pub async fn status(&self) -> AppResult<SyncStatus> {
-        let (server, user, pending, conflicts, last_sync, last_error, refused, signed_out) = self
+        let (
+            server,
+            user,
+            pending,
+            conflicts,
+            last_sync,
+            last_error,
+            refused,
+            signed_out,
+            search_backlog,
+        ) = self
             .local
             .call(|s| {
                 Ok((
@@ -685,6 +698,7 @@ impl App {
                     s.meta("last_error")?,
                     s.meta("session_refused")?.is_some(),
                     s.meta("signed_out")?.is_some(),
+                    s.search_backlog()?,
                 ))
             })
             .await?;
@@ -700,6 +714,7 @@ impl App {
             conflicts,
             last_sync: meta_time(last_sync),
             last_error,
+            search_backlog,
         })
     }
 

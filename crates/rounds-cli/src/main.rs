@@ -527,6 +527,12 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 if let Some(e) = &s.last_error {
                     println!("last error:  {e}");
                 }
+                if s.search_backlog > 0 {
+                    println!(
+                        "search:      {} ticket(s) not indexed yet (the next search indexes them first)",
+                        s.search_backlog
+                    );
+                }
             }
         }
         Command::Conflicts {

@@ -47,6 +47,15 @@ describe('sync bar', () => {
     expect(m.syncNow).toHaveBeenCalledTimes(1);
   });
 
+  it('says while the search index of a first sync is being built, and how much is left', async () => {
+    render(SyncBar);
+    expect(screen.queryByTestId('sync-indexing')).toBeNull();
+    session.status = status({ user: nurse, search_backlog: 1234 });
+    await waitFor(() => expect(screen.getByTestId('sync-indexing')).toHaveTextContent('正在建立搜索索引，剩余 1234 条'));
+    session.status = status({ user: nurse, search_backlog: 0 });
+    await waitFor(() => expect(screen.queryByTestId('sync-indexing')).toBeNull());
+  });
+
   it('warns when the session was refused and offers to sign in again', async () => {
     setSession(nurse, { unauthorized: true });
     render(SyncBar);

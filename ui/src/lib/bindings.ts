@@ -221,7 +221,12 @@ online: boolean | null, syncing: boolean,
 /**
  * The session was refused: sign in again (pending work is kept).
  */
-unauthorized: boolean, pending_ops: number, conflicts: number, last_sync: string | null, last_error: string | null, };
+unauthorized: boolean, pending_ops: number, conflicts: number, last_sync: string | null, last_error: string | null, 
+/**
+ * Tickets a first sync stored that the search index has not reached yet
+ * ([`App::index_backlog`]); a search made meanwhile waits for them.
+ */
+search_backlog: number, };
 
 export type Directory = { campuses: Array<Campus>, departments: Array<Department>, users: Array<UserPublic>, };
 

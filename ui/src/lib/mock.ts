@@ -131,6 +131,7 @@ const status = (): SyncStatus => ({
   conflicts: conflictList.length,
   last_sync: new Date(now - 90_000).toISOString(),
   last_error: null,
+  search_backlog: 0,
 });
 if (server) user = dir.users[Number(localStorage.getItem('rounds.mock.user') ?? 1)] ?? null;
 signedIn = user !== null && localStorage.getItem('rounds.mock.signed_out') === null;

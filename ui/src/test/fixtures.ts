@@ -18,7 +18,7 @@ export const directory: Directory = {
 };
 
 export function status(over: Partial<SyncStatus> = {}): SyncStatus {
-  return { server: 'http://srv', user: nurse, signed_in: true, online: true, syncing: false, unauthorized: false, pending_ops: 0, conflicts: 0, last_sync: null, last_error: null, ...over };
+  return { server: 'http://srv', user: nurse, signed_in: true, online: true, syncing: false, unauthorized: false, pending_ops: 0, conflicts: 0, last_sync: null, last_error: null, search_backlog: 0, ...over };
 }
 
 export function ticket(i: number, over: Partial<Ticket> = {}): Ticket {

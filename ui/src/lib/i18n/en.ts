@@ -319,6 +319,8 @@ export const en: Messages = {
   'sync.pending': 'Pending',
   'sync.last_sync': 'Last sync: {time}',
   'sync.never': 'Never synced',
+  'sync.indexing': 'Building the search index, {n} left',
+  'sync.indexing_hint': 'Every ticket of the first sync is available; until the index is built, a search takes a moment longer.',
   'sync.now': 'Sync now',
   'sync.unauthorized': 'Session expired; pending changes are kept.',
   'sync.relogin': 'Sign in again',

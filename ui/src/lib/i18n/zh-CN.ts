@@ -318,6 +318,8 @@ export const zhCN = {
   'sync.pending': '待同步',
   'sync.last_sync': '上次同步：{time}',
   'sync.never': '尚未同步',
+  'sync.indexing': '正在建立搜索索引，剩余 {n} 条',
+  'sync.indexing_hint': '首次同步的工单已全部可用；索引完成前，搜索需要稍等。',
   'sync.now': '立即同步',
   'sync.unauthorized': '登录已失效，待同步的修改已保留。',
   'sync.relogin': '重新登录',
