@@ -39,8 +39,8 @@ pub fn start(app: Arc<App>, interval: Duration) -> Background {
     }
 }
 
-/// Works off the search backlog after every sync, and at start (a backlog left when the app
-/// was closed during the work), beside the sync rather than in its way.
+/// Works off the search backlog after every sync attempt, and at start (a backlog left when
+/// the app was closed during the work), beside the sync rather than in its way.
 async fn index_loop(app: Arc<App>) {
     loop {
         match app.index_backlog().await {

@@ -290,7 +290,8 @@ pub struct App {
     sync_lock: tokio::sync::Mutex<()>,
     /// Wakes the background task (a local change to push, a server event to pull).
     kick: tokio::sync::Notify,
-    /// Wakes the background indexer after a sync, which may have left a search backlog.
+    /// Wakes the background indexer after a sync attempt, which may have left a search
+    /// backlog.
     synced: tokio::sync::Notify,
     notices: tokio::sync::broadcast::Sender<notices::Notice>,
     /// Bumped at every sign-in and sign-out, so the event stream reconnects as the new user.
@@ -638,8 +639,9 @@ impl App {
         let client = self.client().await?;
         self.set_runtime(|rt| rt.syncing = true);
         let result = rounds_sync::run::run(&self.local, &client).await;
+        // Also after a failure: the pages stored before it may have left a backlog.
+        self.synced.notify_one();
         if let Ok(report) = &result {
-            self.synced.notify_one();
             for n in &report.notices {
                 // No receiver is not an error: the CLI listens to none, and the desktop may be
                 // starting or closing.
