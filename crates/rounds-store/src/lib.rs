@@ -688,12 +688,14 @@ impl Store {
     /// Tickets in the filter's order, with their pending and conflict markers (and a
     /// snippet when searching). Same as [`Store::ticket_page`] without the total.
     pub fn tickets(&self, f: &TicketFilter) -> Result<Vec<TicketRow>> {
+        self.index_for(f.q.as_deref())?;
         self.ticket_rows(f)
     }
 
     /// One page of the ticket list: the rows from `offset` up to `limit`, and how many
     /// tickets match the filter in all.
     pub fn ticket_page(&self, f: &TicketFilter) -> Result<TicketPage> {
+        self.index_for(f.q.as_deref())?;
         let rows = self.ticket_rows(f)?;
         let (total, total_capped) = self.ticket_count(f)?;
         Ok(TicketPage {
@@ -764,9 +766,6 @@ impl Store {
     fn ticket_rows(&self, f: &TicketFilter) -> Result<Vec<TicketRow>> {
         let terms = rounds_core::query::parse_terms(f.q.as_deref().unwrap_or(""));
         let expr = search::match_expr(f.q.as_deref().unwrap_or(""));
-        if expr.is_some() {
-            self.index_all()?;
-        }
         let (filter, mut args, _) = Self::filter_sql(f);
         let order = match (f.sort, expr.is_some()) {
             // With a query, creation order is the index's own rowid order (the search key):
@@ -835,11 +834,8 @@ impl Store {
     /// The ids of every ticket a query matches, in no particular order (for checks and
     /// tools; lists use [`Store::ticket_page`]).
     pub fn search_ids(&self, q: &str) -> Result<Vec<Uuid>> {
-        let expr = search::match_expr(q);
-        if expr.is_some() {
-            self.index_all()?;
-        }
-        let ids: Vec<String> = match expr {
+        self.index_for(Some(q))?;
+        let ids: Vec<String> = match search::match_expr(q) {
             Some(e) => self
                 .conn
                 .prepare_cached(
@@ -883,9 +879,6 @@ impl Store {
     /// term reads a few thousand doclist entries instead of all of them).
     fn ticket_count(&self, f: &TicketFilter) -> Result<(usize, bool)> {
         let expr = search::match_expr(f.q.as_deref().unwrap_or(""));
-        if expr.is_some() {
-            self.index_all()?;
-        }
         let (filter, mut args, only_search) = Self::filter_sql(f);
         let cap = SEARCH_TOTAL_CAP + 1;
         let sql = match &expr {
@@ -1091,10 +1084,11 @@ impl Store {
         Ok(left)
     }
 
-    /// Indexes the whole search backlog before a query runs, so that it sees every ticket.
-    /// Takes `&self` like the reads that call it; the store is used from one thread.
-    fn index_all(&self) -> Result<()> {
-        if search::backlog_len(&self.conn)? == 0 {
+    /// Before a search for `q`, indexes the whole search backlog, so that the search sees
+    /// every ticket; nothing to do without a query, or without a backlog. Takes `&self` like
+    /// the reads that call it; the store is used from one thread.
+    fn index_for(&self, q: Option<&str>) -> Result<()> {
+        if search::match_expr(q.unwrap_or("")).is_none() || !search::has_backlog(&self.conn)? {
             return Ok(());
         }
         let tx = self.conn.unchecked_transaction()?;

@@ -354,6 +354,13 @@ pub(crate) fn backlog_len(conn: &rusqlite::Connection) -> Result<usize> {
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
+/// Whether any ticket waits in the backlog (without counting them all).
+pub(crate) fn has_backlog(conn: &rusqlite::Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM search_backlog)")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// Tickets indexed per [`Batch`] when working off the backlog: bounds the memory a batch's
 /// token streams take.
 const BACKLOG_BATCH: usize = 2000;
