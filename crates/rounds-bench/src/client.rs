@@ -107,10 +107,9 @@ pub fn local_save(dir: &Path, n: usize) -> Result<Row> {
 }
 
 async fn signed_in(dir: &Path, base: &str, user: &str) -> Result<Arc<App>> {
-    let app = App::open(dir).map_err(|e| anyhow::anyhow!(e.message))?;
+    let app = App::open(dir)?;
     app.login(base, user, PASSWORD, TokenStoreKind::File)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+        .await?;
     Ok(app)
 }
 
@@ -125,36 +124,23 @@ pub async fn initial_sync(
 ) -> Result<Vec<Row>> {
     let app = signed_in(&dir.join("initial"), base, "bench-eng").await?;
     let t = Instant::now();
-    let report = app
-        .sync_now()
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let report = app.sync_now().await?;
     let secs = t.elapsed().as_secs_f64();
-    let local = app
-        .tickets(Default::default())
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?
-        .len();
+    let local = app.tickets(Default::default()).await?.len();
     ensure!(
         local >= tickets,
         "cached {local} tickets, expected at least {tickets}"
     );
     let rows_per_s = report.pulled as f64 / secs;
     let t = Instant::now();
-    let indexed = app
-        .index_backlog()
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let indexed = app.index_backlog().await?;
     let index_secs = t.elapsed().as_secs_f64();
     ensure!(
         indexed >= tickets,
         "indexed {indexed} tickets after the sync, expected at least {tickets}"
     );
     let t = Instant::now();
-    let rebuilt = app
-        .search_rebuild()
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let rebuilt = app.search_rebuild().await?;
     let rebuild_secs = t.elapsed().as_secs_f64();
     ensure!(rebuilt == local, "rebuilt {rebuilt} of {local} tickets");
     let sync = Row {
@@ -192,13 +178,9 @@ pub async fn propagation(dir: &Path, base: &str, n: usize, healthz_p99: Duration
     let a = signed_in(&dir.join("a"), base, "bench-eng").await?;
     let b = signed_in(&dir.join("b"), base, "bench-eng2").await?;
     for app in [&a, &b] {
-        app.sync_now()
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        app.sync_now().await?;
         // A steady state: the first sync's search index built (measured above on its own).
-        app.index_backlog()
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        app.index_backlog().await?;
     }
     let _bg_a = rounds_app::background::start(a.clone(), Duration::from_secs(60));
     let _bg_b = rounds_app::background::start(b.clone(), Duration::from_secs(60));
@@ -207,10 +189,7 @@ pub async fn propagation(dir: &Path, base: &str, n: usize, healthz_p99: Duration
     let mut times = Vec::with_capacity(n);
     for g in rounds_fixtures::stream(99, n) {
         let started = Instant::now();
-        let t = a
-            .ticket_create(draft(g)?)
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let t = a.ticket_create(draft(g)?).await?;
         let id = t.id.to_string();
         let deadline = started + Duration::from_secs(10);
         loop {
