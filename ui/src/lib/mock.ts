@@ -3,6 +3,7 @@
 import type { CommentRow, Conflict, OnDuty, Shift, ShiftRequest, Status, SyncStatus, TicketDraft, TicketPatch, UserPublic } from './bindings';
 import type { Directory, Ticket, TicketFilter, TicketRow } from './types';
 import { setLocale } from './i18n/index.svelte';
+import { emptyStatus } from './status';
 
 const listeners = new Map<string, Set<(p: unknown) => void>>();
 export function mockListen(event: string, h: (p: unknown) => void): () => void {
@@ -121,17 +122,14 @@ let user: UserPublic | null = null;
 let signedIn = false;
 let server: string | null = localStorage.getItem('rounds.mock.server');
 const status = (): SyncStatus => ({
+  ...emptyStatus(),
   server,
   user,
   signed_in: signedIn,
   online: true,
-  syncing: false,
-  unauthorized: false,
   pending_ops: pendingIds.size,
   conflicts: conflictList.length,
   last_sync: new Date(now - 90_000).toISOString(),
-  last_error: null,
-  search_backlog: 0,
 });
 if (server) user = dir.users[Number(localStorage.getItem('rounds.mock.user') ?? 1)] ?? null;
 signedIn = user !== null && localStorage.getItem('rounds.mock.signed_out') === null;

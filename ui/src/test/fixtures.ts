@@ -3,6 +3,7 @@ import { vi, type Mock } from 'vitest';
 import type { Api } from '../lib/api';
 import type { SyncStatus, UserPublic } from '../lib/bindings';
 import type { Directory, Ticket, TicketRow } from '../lib/types';
+import { emptyStatus } from '../lib/status';
 
 export const nurse: UserPublic = { id: 'u-nurse', username: 'nurse.zhang', display_name: '张护士', role: 'reporter', campus: 'main', department: 'main-ivf' };
 export const engineer: UserPublic = { id: 'u-eng', username: 'eng.li', display_name: '李工', role: 'engineer', campus: null, department: null };
@@ -18,7 +19,7 @@ export const directory: Directory = {
 };
 
 export function status(over: Partial<SyncStatus> = {}): SyncStatus {
-  return { server: 'http://srv', user: nurse, signed_in: true, online: true, syncing: false, unauthorized: false, pending_ops: 0, conflicts: 0, last_sync: null, last_error: null, search_backlog: 0, ...over };
+  return { ...emptyStatus(), server: 'http://srv', user: nurse, signed_in: true, online: true, ...over };
 }
 
 export function ticket(i: number, over: Partial<Ticket> = {}): Ticket {
