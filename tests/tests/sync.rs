@@ -129,6 +129,44 @@ async fn one_bad_op_does_not_sink_the_batch() {
     let (_, t) = eng.get(&format!("/api/v1/tickets/{tid}")).await;
     assert_eq!(t["location"], "检验科二楼");
     assert_eq!(t["status"], "new");
+
+    // Refusals found by the last checks before an op writes (the attachment, the assignee)
+    // leave nothing behind: the ticket numbers of the creates around them run on without a gap.
+    let (refused_a, refused_b, next) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut unknown_file = create_op(refused_a, "PACS 看不到影像", "main-lab", "main");
+    unknown_file["ticket"]["attachments"] = json!(["ab".repeat(32)]);
+    let mut reporter_assigned = create_op(refused_b, "打印机卡纸", "main-lab", "main");
+    reporter_assigned["ticket"]["assignee"] = json!(h.user("nurse").id);
+    // A dispatcher may assign anyone, so the assignee is refused for being a reporter.
+    let r = push(
+        h.api("disp"),
+        vec![
+            unknown_file,
+            reporter_assigned,
+            create_op(next, "HIS 登录慢", "main-lab", "main"),
+        ],
+    )
+    .await;
+    let statuses: Vec<&str> = r.iter().map(|x| x["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["rejected", "rejected", "applied"], "{r:?}");
+    assert_eq!(r[0]["code"], "validation");
+    assert_eq!(r[1]["code"], "validation");
+    let number = |t: &Value| -> u32 {
+        let n = t["number"].as_str().unwrap();
+        n.rsplit('-').next().unwrap().parse().unwrap()
+    };
+    let (_, after) = eng.get(&format!("/api/v1/tickets/{next}")).await;
+    assert_eq!(
+        number(&after),
+        number(&t) + 1,
+        "{} then {}",
+        t["number"],
+        after["number"]
+    );
+    for id in [refused_a, refused_b] {
+        let (s, _) = eng.get(&format!("/api/v1/tickets/{id}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

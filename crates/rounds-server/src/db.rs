@@ -78,10 +78,9 @@ pub fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connect
         // Checkpoint every ~64 MiB of WAL rather than every 4 MiB: a sync push batch writes
         // megabytes, and each checkpoint costs an fsync of the database file.
         conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
-        // A sync push runs each op in its own savepoint, and SQLite copies every page a
-        // savepoint changes into a statement journal first. In a temporary file that was a
-        // write system call per page, about a quarter of the time a push took; in memory it
-        // is a copy (a few pages per op, freed when the savepoint ends).
+        // Statement journals (the pages a statement changes, kept in case it must be undone
+        // within its transaction) stay in memory: in a temporary file each page was a write
+        // system call, which once took a quarter of the time a sync push took.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
     }
     conn.set_prepared_statement_cache_capacity(64);
@@ -169,7 +168,7 @@ pub fn open_and_migrate(data_dir: &Path) -> Result<Connection, DbOpenError> {
 /// Sequences come from a counter persisted in `meta.last_seq` (written once per transaction),
 /// not from the table's rowids: the change log keeps one row per entity and moves it up on
 /// every change, so its highest row can disappear, and a sequence must never be handed out
-/// twice. A rolled-back savepoint leaves a gap, which is allowed: sequences only increase.
+/// twice. A rolled-back transaction leaves a gap, which is allowed: sequences only increase.
 pub struct Tx<'a> {
     pub tx: rusqlite::Transaction<'a>,
     pub events: Vec<ChangeEvent>,

@@ -4,6 +4,11 @@
 //! Each runs inside the caller's write transaction and writes, with the change itself, its
 //! change-log row and its audit row. Times: `at` is when the user acted (a client's clock for
 //! offline ops), clamped so it is never in the server's future nor before the ticket existed.
+//!
+//! Invariant: every check a client can fail (validation, permission, a missing or conflicting
+//! entity) comes before an operation's first write; after it, only the server's own failures
+//! can stop it. A sync push relies on this to reject one op of a batch without a savepoint,
+//! and fails the whole push if an op is refused after writing (`sync::settle`).
 
 use chrono::{DateTime, Datelike, Utc};
 use rounds_core::error::ErrorCode;
