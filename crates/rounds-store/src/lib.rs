@@ -8,8 +8,9 @@
 //!   timeout and `synchronous = FULL`: a change is on disk before the call that made it
 //!   returns.
 //! - Every local change writes its row and its outbox op in **one transaction**.
-//! - A ticket's `server_data` is what the server last sent; its `data` (what the user sees) is
-//!   always `server_data` with the pending ops of the outbox replayed on top. Acknowledging,
+//! - A ticket's `server_data` is what the server last sent (NULL while the server has none,
+//!   `''` when it is exactly `data`: read it through [`SERVER_COPY`]); its `data` (what the
+//!   user sees) is always the server's copy with the pending ops of the outbox replayed on top. Acknowledging,
 //!   rejecting or discarding an op, and applying a pull, recompute `data`; nothing else writes
 //!   it.
 //! - An op leaves the outbox only when the server acknowledged it ([`Store::outbox_applied`])
@@ -1470,15 +1471,40 @@ fn ticket_from_create(op: &Op, reporter: Uuid) -> Option<Ticket> {
     })
 }
 
+/// `tickets.server_data` holding this means "the server's copy is `data`". Nearly every ticket
+/// has nothing pending, and storing its JSON once rather than twice halves what a first sync
+/// writes (the commit of each pulled page was most of its time, docs/benchmarks.md).
+const SAME_AS_DATA: &str = "";
+
+/// The server's copy of a ticket, as an SQL expression over `tickets` (NULL while the server
+/// has none).
+const SERVER_COPY: &str = "CASE server_data WHEN '' THEN data ELSE server_data END";
+
+/// Writes a ticket as the user sees it (`t`) and, when given, the server's copy of it; without
+/// one, the server's copy stays what it was.
 fn write_ticket(tx: &Transaction<'_>, t: &Ticket, server: Option<&Ticket>) -> Result<()> {
     let data = to_json(t)?;
+    let server_data = match server {
+        Some(st) if std::ptr::eq(st, t) => Some(SAME_AS_DATA.to_owned()),
+        Some(st) => {
+            let json = to_json(st)?;
+            Some(if json == data {
+                SAME_AS_DATA.to_owned()
+            } else {
+                json
+            })
+        }
+        None => None,
+    };
     tx.prepare_cached(
         "INSERT INTO tickets (id, number, status, severity, campus, department, assignee, reporter, created_at, updated_at, data, server_data) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
          ON CONFLICT(id) DO UPDATE SET number = excluded.number, status = excluded.status, severity = excluded.severity, \
          campus = excluded.campus, department = excluded.department, assignee = excluded.assignee, reporter = excluded.reporter, \
          created_at = excluded.created_at, updated_at = excluded.updated_at, data = excluded.data, \
-         server_data = coalesce(excluded.server_data, tickets.server_data)",
+         server_data = CASE WHEN excluded.server_data IS NOT NULL THEN excluded.server_data \
+                            WHEN tickets.server_data = '' THEN tickets.data \
+                            ELSE tickets.server_data END",
     )?
     .execute(params![
         t.id.to_string(),
@@ -1492,7 +1518,7 @@ fn write_ticket(tx: &Transaction<'_>, t: &Ticket, server: Option<&Ticket>) -> Re
         ts(t.created_at),
         ts(t.updated_at),
         &data,
-        server.map(|st| if std::ptr::eq(st, t) { Ok(data.clone()) } else { to_json(st) }).transpose()?,
+        server_data,
     ])?;
     Ok(())
 }
@@ -1537,7 +1563,7 @@ fn fold_into_server(tx: &Transaction<'_>, op: &Op) -> Result<()> {
     };
     let server: Option<Option<String>> = tx
         .query_row(
-            "SELECT server_data FROM tickets WHERE id = ?1",
+            &format!("SELECT {SERVER_COPY} FROM tickets WHERE id = ?1"),
             [id.to_string()],
             |r| r.get(0),
         )
@@ -1617,7 +1643,7 @@ fn reject(
 fn recompute(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Ticket>> {
     let server: Option<Option<String>> = tx
         .query_row(
-            "SELECT server_data FROM tickets WHERE id = ?1",
+            &format!("SELECT {SERVER_COPY} FROM tickets WHERE id = ?1"),
             [id.to_string()],
             |r| r.get(0),
         )

@@ -574,3 +574,69 @@ fn a_pull_reports_news_past_what_the_cache_held_and_not_the_users_own_changes() 
     s.reset_server_state().unwrap();
     assert_eq!(s.news_after().unwrap(), None);
 }
+
+/// `(data, server_data)` of a ticket as stored on disk.
+fn stored_json(dir: &std::path::Path, id: Uuid) -> (String, Option<String>) {
+    let db = rusqlite::Connection::open(dir.join(rounds_store::DB_FILE)).unwrap();
+    db.query_row(
+        "SELECT data, server_data FROM tickets WHERE id = ?1",
+        [id.to_string()],
+        |r| Ok((r.get(0).unwrap(), r.get(1).unwrap())),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_ticket_without_pending_ops_is_stored_once_and_its_server_copy_survives_local_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let me = user(Role::Engineer, None);
+    let mut s = open(dir.path(), &me);
+    let pulled = pulled_ticket("LIS 条码打印机无响应", me.id, None);
+    let page = |seq: i64, t: &Ticket| {
+        vec![Change {
+            seq,
+            entity: Entity::Ticket(t.clone()),
+        }]
+    };
+    s.apply_pull("e", &page(1, &pulled), 1, None).unwrap();
+    let (data, server) = stored_json(dir.path(), pulled.id);
+    assert_eq!(serde_json::from_str::<Ticket>(&data).unwrap(), pulled);
+    assert_eq!(server.as_deref(), Some(""), "the server's copy is `data`");
+
+    // A local edit keeps the server's copy apart from the view.
+    let patch = TicketPatch {
+        title: Some("LIS 条码打印机卡纸".into()),
+        ..Default::default()
+    };
+    s.ticket_update(pulled.id, patch, Utc::now()).unwrap();
+    let (data, server) = stored_json(dir.path(), pulled.id);
+    assert_eq!(
+        serde_json::from_str::<Ticket>(&data).unwrap().title,
+        "LIS 条码打印机卡纸"
+    );
+    assert_eq!(
+        serde_json::from_str::<Ticket>(&server.unwrap()).unwrap(),
+        pulled
+    );
+
+    // Refused and discarded, the edit gives way to the server's copy again.
+    let op = s.outbox().unwrap()[0].op.op_id;
+    s.outbox_rejected(op, "forbidden", "not yours", Utc::now())
+        .unwrap();
+    assert_eq!(
+        s.ticket(pulled.id).unwrap().unwrap().ticket.title,
+        "LIS 条码打印机无响应"
+    );
+    assert!(s.conflict_discard(op).unwrap());
+    assert_eq!(s.ticket(pulled.id).unwrap().unwrap().ticket, pulled);
+
+    // The next pull, with nothing pending, stores it once again.
+    let newer = Ticket {
+        location: Some("检验科一楼".into()),
+        ..pulled.clone()
+    };
+    s.apply_pull("e", &page(2, &newer), 2, None).unwrap();
+    let (data, server) = stored_json(dir.path(), pulled.id);
+    assert_eq!(serde_json::from_str::<Ticket>(&data).unwrap(), newer);
+    assert_eq!(server.as_deref(), Some(""));
+}
