@@ -4,10 +4,12 @@
 //! A push runs in one transaction. A rejected op gets its own result and the rest of the batch
 //! still applies: the ops check everything a client can get wrong before their first write
 //! (`ops`), so a rejected op has written nothing and needs no savepoint of its own (see
-//! [`settle`]). Pushing an op again has no second
-//! effect: creates and comments carry their entity's id and are recognised by it; the results of
-//! applied updates and transitions are stored under their op id and returned again. A rejected
-//! op is not stored, so it can be pushed again once the reason is gone.
+//! [`settle`]).
+//!
+//! Pushing an op again has no second effect: creates and comments carry their entity's id and
+//! are recognised by it; the results of applied updates and transitions are stored under their
+//! op id and returned again. A rejected op is not stored, so it can be pushed again once the
+//! reason is gone.
 
 use axum::extract::State;
 use rounds_core::error::ErrorCode;

@@ -9,10 +9,10 @@
 //!   returns.
 //! - Every local change writes its row and its outbox op in **one transaction**.
 //! - A ticket's `server_data` is what the server last sent (NULL while the server has none,
-//!   `''` when it is exactly `data`: read it through [`SERVER_COPY`]); its `data` (what the
-//!   user sees) is always the server's copy with the pending ops of the outbox replayed on top. Acknowledging,
-//!   rejecting or discarding an op, and applying a pull, recompute `data`; nothing else writes
-//!   it.
+//!   `''` when it is exactly `data`: read it through `SERVER_COPY`); its `data` (what the user
+//!   sees) is always the server's copy with the pending ops of the outbox replayed on top.
+//!   Acknowledging, rejecting or discarding an op, and applying a pull, recompute `data`;
+//!   nothing else writes it.
 //! - An op leaves the outbox only when the server acknowledged it ([`Store::outbox_applied`])
 //!   or refused it ([`Store::outbox_rejected`]); a refused op becomes a conflict, kept with the
 //!   server's reason until the user retries or discards it.
