@@ -9,7 +9,7 @@
 //!   returns.
 //! - Every local change writes its row and its outbox op in **one transaction**.
 //! - A ticket's `server_data` is what the server last sent (NULL while the server has none,
-//!   `''` when it is exactly `data`: read it through `SERVER_COPY`); its `data` (what the user
+//!   `''` when it is exactly `data`: read it through `server_copy`); its `data` (what the user
 //!   sees) is always the server's copy with the pending ops of the outbox replayed on top.
 //!   Acknowledging, rejecting or discarding an op, and applying a pull, recompute `data`;
 //!   nothing else writes it.
@@ -444,7 +444,7 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("create op".into()))?;
         let tx = self.conn.transaction()?;
         Self::enqueue(&tx, &op)?;
-        write_ticket(&tx, &ticket, None)?;
+        write_ticket(&tx, &ticket, ServerCopy::Kept)?;
         reindex_one(&tx, ticket.id)?;
         tx.commit()?;
         Ok(ticket)
@@ -1276,7 +1276,7 @@ impl Store {
                         recompute(&tx, t.id)?;
                     } else {
                         // Nothing pending: what the user sees is exactly the server's state.
-                        write_ticket(&tx, t, Some(t))?;
+                        write_ticket(&tx, t, ServerCopy::IsData)?;
                         dirty.push(t.id.to_string());
                     }
                 }
@@ -1476,26 +1476,31 @@ fn ticket_from_create(op: &Op, reporter: Uuid) -> Option<Ticket> {
 /// writes (the commit of each pulled page was most of its time, docs/benchmarks.md).
 const SAME_AS_DATA: &str = "";
 
-/// The server's copy of a ticket, as an SQL expression over `tickets` (NULL while the server
-/// has none).
-const SERVER_COPY: &str = "CASE server_data WHEN '' THEN data ELSE server_data END";
+/// What a ticket write does with the server's copy of the ticket.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ServerCopy {
+    /// It stays what it was (none, for a new row).
+    Kept,
+    /// It is exactly the ticket written: a pulled ticket with nothing pending.
+    IsData,
+}
 
-/// Writes a ticket as the user sees it (`t`) and, when given, the server's copy of it; without
-/// one, the server's copy stays what it was.
-fn write_ticket(tx: &Transaction<'_>, t: &Ticket, server: Option<&Ticket>) -> Result<()> {
+/// The server's copy of a ticket: `None` without a row, `Some(None)` while the server has
+/// none.
+fn server_copy(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Option<Ticket>>> {
+    let json: Option<Option<String>> = tx
+        .prepare_cached(
+            "SELECT CASE server_data WHEN '' THEN data ELSE server_data END FROM tickets WHERE id = ?1",
+        )?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    json.map(|j| j.map(|s| from_json(&s)).transpose())
+        .transpose()
+}
+
+/// Writes a ticket as the user sees it, and what becomes of the server's copy.
+fn write_ticket(tx: &Transaction<'_>, t: &Ticket, server: ServerCopy) -> Result<()> {
     let data = to_json(t)?;
-    let server_data = match server {
-        Some(st) if std::ptr::eq(st, t) => Some(SAME_AS_DATA.to_owned()),
-        Some(st) => {
-            let json = to_json(st)?;
-            Some(if json == data {
-                SAME_AS_DATA.to_owned()
-            } else {
-                json
-            })
-        }
-        None => None,
-    };
     tx.prepare_cached(
         "INSERT INTO tickets (id, number, status, severity, campus, department, assignee, reporter, created_at, updated_at, data, server_data) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
@@ -1518,7 +1523,7 @@ fn write_ticket(tx: &Transaction<'_>, t: &Ticket, server: Option<&Ticket>) -> Re
         ts(t.created_at),
         ts(t.updated_at),
         &data,
-        server_data,
+        (server == ServerCopy::IsData).then_some(SAME_AS_DATA),
     ])?;
     Ok(())
 }
@@ -1561,15 +1566,9 @@ fn fold_into_server(tx: &Transaction<'_>, op: &Op) -> Result<()> {
     let Some(id) = op.kind.ticket_id() else {
         return Ok(());
     };
-    let server: Option<Option<String>> = tx
-        .query_row(
-            &format!("SELECT {SERVER_COPY} FROM tickets WHERE id = ?1"),
-            [id.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(server) = server else { return Ok(()) };
-    let state: Option<Ticket> = server.map(|s| from_json(&s)).transpose()?;
+    let Some(state) = server_copy(tx, id)? else {
+        return Ok(());
+    };
     if let Some(t) = apply_op(state, op, self_id(tx).ok(), &mut FieldClocks::new()) {
         tx.execute(
             "UPDATE tickets SET server_data = ?2 WHERE id = ?1",
@@ -1641,14 +1640,7 @@ fn reject(
 /// in order. Ops that no longer apply locally (a transition the server state makes invalid)
 /// are skipped here; the server will judge them when they are pushed.
 fn recompute(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Ticket>> {
-    let server: Option<Option<String>> = tx
-        .query_row(
-            &format!("SELECT {SERVER_COPY} FROM tickets WHERE id = ?1"),
-            [id.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let mut ticket: Option<Ticket> = server.flatten().map(|s| from_json(&s)).transpose()?;
+    let mut ticket = server_copy(tx, id)?.flatten();
     let reporter = self_id(tx).ok();
     let mut st = tx.prepare_cached("SELECT op FROM outbox WHERE ticket_id = ?1 ORDER BY seq")?;
     let ops: Vec<String> = st
@@ -1661,7 +1653,7 @@ fn recompute(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Ticket>> {
     }
     match &ticket {
         Some(t) => {
-            write_ticket(tx, t, None)?;
+            write_ticket(tx, t, ServerCopy::Kept)?;
             reindex_one(tx, id)?;
         }
         // Neither the server nor a pending create has it any more (a discarded create).
