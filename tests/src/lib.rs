@@ -358,6 +358,13 @@ impl Api {
         self.call(Method::PATCH, path, Some(body)).await
     }
 
+    /// Pushes sync ops in one batch and returns their results, asserting 200.
+    pub async fn push(&self, ops: Vec<Value>) -> Vec<Value> {
+        let (status, body) = self.post("/api/v1/sync/push", json!({ "ops": ops })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["results"].as_array().unwrap().clone()
+    }
+
     /// Creates a ticket and returns it, asserting 201.
     pub async fn new_ticket(
         &self,

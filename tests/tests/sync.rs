@@ -14,12 +14,6 @@ fn create_op(id: Uuid, title: &str, dept: &str, campus: &str) -> Value {
            "ticket": {"id": id, "title": title, "campus": campus, "department": dept, "severity": 3}})
 }
 
-async fn push(api: &rounds_tests::Api, ops: Vec<Value>) -> Vec<Value> {
-    let (s, body) = api.post("/api/v1/sync/push", json!({ "ops": ops })).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    body["results"].as_array().unwrap().clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotent_create_with_a_key_and_with_a_client_id() {
     let server = TestServer::start().await;
@@ -70,9 +64,9 @@ async fn pushing_the_same_ops_twice_has_one_effect() {
                "ticket_id": tid, "body": "已远程查看", "internal": true}),
         json!({"op_id": Uuid::now_v7(), "at": Utc::now(), "type": "ticket_transition", "ticket_id": tid, "to": "acknowledged"}),
     ];
-    let r1 = push(eng, ops.clone()).await;
+    let r1 = eng.push(ops.clone()).await;
     assert!(r1.iter().all(|r| r["status"] == "applied"), "{r1:?}");
-    let r2 = push(eng, ops).await;
+    let r2 = eng.push(ops).await;
     assert_eq!(r1, r2, "a repeated push returns the stored results");
     let (_, comments) = eng.get(&format!("/api/v1/tickets/{tid}/comments")).await;
     assert_eq!(comments["items"].as_array().unwrap().len(), 1);
@@ -112,7 +106,7 @@ async fn one_bad_op_does_not_sink_the_batch() {
         json!({"op_id": Uuid::now_v7(), "at": Utc::now(), "type": "ticket_update", "ticket_id": tid,
                "patch": {"location": "检验科二楼"}}),
     ];
-    let r = push(eng, ops).await;
+    let r = eng.push(ops).await;
     let statuses: Vec<&str> = r.iter().map(|x| x["status"].as_str().unwrap()).collect();
     assert_eq!(
         statuses,
@@ -138,15 +132,14 @@ async fn one_bad_op_does_not_sink_the_batch() {
     let mut reporter_assigned = create_op(refused_b, "打印机卡纸", "main-lab", "main");
     reporter_assigned["ticket"]["assignee"] = json!(h.user("nurse").id);
     // A dispatcher may assign anyone, so the assignee is refused for being a reporter.
-    let r = push(
-        h.api("disp"),
-        vec![
+    let r = h
+        .api("disp")
+        .push(vec![
             unknown_file,
             reporter_assigned,
             create_op(next, "HIS 登录慢", "main-lab", "main"),
-        ],
-    )
-    .await;
+        ])
+        .await;
     let statuses: Vec<&str> = r.iter().map(|x| x["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["rejected", "rejected", "applied"], "{r:?}");
     assert_eq!(r[0]["code"], "validation");
@@ -206,7 +199,7 @@ async fn an_invalid_transition_is_rejected_with_its_reason_and_can_be_pushed_aga
         .0,
         StatusCode::OK
     );
-    let r = push(eng, vec![op.clone()]).await;
+    let r = eng.push(vec![op.clone()]).await;
     assert_eq!(r[0]["status"], "rejected");
     assert_eq!(r[0]["code"], "invalid_transition");
     assert!(
@@ -215,7 +208,7 @@ async fn an_invalid_transition_is_rejected_with_its_reason_and_can_be_pushed_aga
         r[0]
     );
     // Rejections are not remembered: the same op is judged again when pushed again.
-    let r = push(eng, vec![op]).await;
+    let r = eng.push(vec![op]).await;
     assert_eq!(r[0]["code"], "invalid_transition");
 }
 
@@ -236,8 +229,8 @@ async fn concurrent_edits_merge_per_field_by_op_order() {
                          "patch": {"title": "PACS 影像调阅很慢（3号机）"}});
     let early_op = json!({"op_id": early, "at": Utc::now(), "type": "ticket_update", "ticket_id": id,
                           "patch": {"title": "PACS 慢", "location": "超声科 3 号诊室"}});
-    assert_eq!(push(disp, vec![late_op]).await[0]["status"], "applied");
-    let r = push(eng, vec![early_op]).await;
+    assert_eq!(disp.push(vec![late_op]).await[0]["status"], "applied");
+    let r = eng.push(vec![early_op]).await;
     assert_eq!(r[0]["status"], "applied");
     assert_eq!(r[0]["superseded"], json!(["title"]));
     let (_, t) = eng.get(&format!("/api/v1/tickets/{id}")).await;
