@@ -228,6 +228,7 @@ pub fn show_main<R: Runtime>(handle: &tauri::AppHandle<R>) {
 
 /// Starts the desktop app. Called by `main`.
 pub fn run() {
+    rendering::before_gtk();
     let opts = ShellOptions::from_env();
     let _logs = logs::init(&log_dir(opts.home.as_deref()));
     let builder =
