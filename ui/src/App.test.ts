@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from './lib/api';
 import { pushNotice, session } from './lib/session.svelte';
 import { engineer, nurse, status, type MockedApi } from './test/fixtures';
+import { tick } from 'svelte';
 import App from './App.svelte';
 
 vi.mock('./lib/api', async () => {
@@ -81,6 +82,26 @@ describe('app shell', () => {
     await waitFor(() => expect(m.ticketPage).toHaveBeenCalledTimes(3));
     const limits = m.ticketPage.mock.calls.map((c) => (c as unknown as [{ limit: number }])[0].limit);
     expect(limits).toEqual([100, 1, 1]);
+  });
+
+  it('reads the directory once at start-up, and again only after a sync', async () => {
+    session.shown = false;
+    let push: (s: ReturnType<typeof status>) => void = () => {};
+    m.onStatus.mockImplementation(async (cb) => {
+      push = cb;
+      return () => {};
+    });
+    const synced = status({ user: engineer, last_sync: '2026-11-28T08:00:00Z' });
+    m.status.mockResolvedValue(synced);
+    render(App);
+    await waitFor(() => expect(m.ticketPage).toHaveBeenCalledTimes(3));
+    expect(m.directory).toHaveBeenCalledTimes(1);
+    // The same sync again (a status event for a pending count, say): no new read.
+    push({ ...synced, pending_ops: 2 });
+    await tick();
+    expect(m.directory).toHaveBeenCalledTimes(1);
+    push({ ...synced, last_sync: '2026-11-28T08:05:00Z' });
+    await waitFor(() => expect(m.directory).toHaveBeenCalledTimes(2));
   });
 
   it('after a failed first status, a status event brings the shell and its counts', async () => {

@@ -33,6 +33,9 @@ import type {
   View,
 } from './types';
 
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+
 type Unlisten = () => void;
 
 export function inTauri(): boolean {
@@ -50,10 +53,9 @@ export function toAppError(e: unknown): AppError {
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
-    if (inTauri()) {
-      const { invoke } = await import('@tauri-apps/api/core');
-      return await invoke<T>(cmd, args);
-    }
+    // Imported with the bundle, not on the first call: a second module to fetch would hold
+    // the first screen's first request back.
+    if (inTauri()) return await invoke<T>(cmd, args);
     const { mockInvoke } = await import('./mock');
     return (await mockInvoke(cmd, args ?? {})) as T;
   } catch (e) {
@@ -62,10 +64,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 }
 
 async function on<T>(event: string, handler: (payload: T) => void): Promise<Unlisten> {
-  if (inTauri()) {
-    const { listen } = await import('@tauri-apps/api/event');
-    return listen<T>(event, (e) => handler(e.payload));
-  }
+  if (inTauri()) return listen<T>(event, (e) => handler(e.payload));
   const { mockListen } = await import('./mock');
   return mockListen(event, handler as (p: unknown) => void);
 }
