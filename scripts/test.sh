@@ -17,8 +17,8 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "build binaries (the end-to-end tests drive them)"
-cargo build --workspace --bins --locked
+step "build binaries and examples (the end-to-end tests and the benchmark drive them)"
+cargo build --workspace --bins --examples --locked
 
 step "cargo test --workspace (in a private desktop session: Xvfb, D-Bus, notifications, keychain)"
 scripts/with-session.sh cargo test --workspace --locked

@@ -16,7 +16,7 @@ pub mod commands;
 mod i18n;
 mod logs;
 mod notify;
-mod rendering;
+pub mod rendering;
 mod tray;
 
 use std::path::{Path, PathBuf};

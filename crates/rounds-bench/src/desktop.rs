@@ -2,7 +2,9 @@
 //! a profile with N tickets cached, until its UI reports the first ticket list on screen
 //! (`ui_ready`; the app prints `ready_ms=` and exits when `ROUNDS_EXIT_WHEN_READY` is set).
 //! Measured from spawn, wall clock, so process start, WebKit and the first query all count.
-//! Baseline: the same start on an empty profile. Then the idle memory of the app and its
+//! Baselines: the same start on an empty profile, and the floor of the stack itself, an empty
+//! Tauri window with the same build and rendering (`src-tauri/examples/bare-window.rs`),
+//! started and measured the same way. Then the idle memory of the app and its
 //! WebKit processes (PSS, summed over the process tree) some seconds after the first list,
 //! and the frame intervals while the list of many tickets scrolls (the UI scrolls itself for
 //! a number of animation frames when started with `ROUNDS_BENCH_SCROLL`, and reports).
@@ -20,12 +22,14 @@ use uuid::Uuid;
 
 use crate::Row;
 
-fn desktop_bin() -> Result<std::path::PathBuf> {
+/// A binary of the same build as this one: `rounds-desktop`, or the bare window among the
+/// examples.
+fn desktop_bin(name: &str, build: &str) -> Result<std::path::PathBuf> {
     let exe = std::env::current_exe()?;
-    let bin = exe.with_file_name(format!("rounds-desktop{}", std::env::consts::EXE_SUFFIX));
+    let bin = exe.with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     ensure!(
         bin.exists(),
-        "{} is missing: build it first (cargo build [--release] -p rounds-desktop)",
+        "{} is missing: build it first (cargo build [--release] -p rounds-desktop{build})",
         bin.display()
     );
     Ok(bin)
@@ -279,18 +283,19 @@ pub fn section(sizes: &Sizes) -> Result<Vec<Row>> {
         std::env::var_os("DISPLAY").is_some(),
         "the desktop cold start needs a display: run the benchmark inside scripts/with-session.sh"
     );
-    let bin = desktop_bin()?;
+    let bin = desktop_bin("rounds-desktop", "")?;
+    let bare = desktop_bin("examples/bare-window", " --example bare-window")?;
     let (tickets, runs) = (sizes.tickets, sizes.runs);
     let empty_home = tempfile::tempdir()?;
     home_with(empty_home.path(), 0)?;
     let full_home = tempfile::tempdir()?;
     home_with(full_home.path(), tickets)?;
-    let measure = |home: &Path, n: usize| -> Result<Start> {
+    let measure = |bin: &Path, home: &Path, n: usize| -> Result<Start> {
         // One start to warm the page cache, as on a workstation used every day.
-        cold_start(&bin, home)?;
+        cold_start(bin, home)?;
         let mut starts = Vec::with_capacity(runs);
         for _ in 0..runs {
-            let s = cold_start(&bin, home)?;
+            let s = cold_start(bin, home)?;
             ensure!(
                 n == 0 || s.rows > 0,
                 "the first list showed no rows out of {n} cached"
@@ -299,8 +304,9 @@ pub fn section(sizes: &Sizes) -> Result<Vec<Row>> {
         }
         Ok(median(starts))
     };
-    let empty = measure(empty_home.path(), 0)?;
-    let full = measure(full_home.path(), tickets)?;
+    let empty = measure(&bin, empty_home.path(), 0)?;
+    let full = measure(&bin, full_home.path(), tickets)?;
+    let floor = measure(&bare, empty_home.path(), 0)?;
     let mut rows = vec![
         Row {
             what: format!(
@@ -321,12 +327,23 @@ pub fn section(sizes: &Sizes) -> Result<Vec<Row>> {
             ratio: String::new(),
             target: "",
         },
+        Row {
+            what: "  the stack's floor: an empty Tauri window (examples/bare-window, one line of text), cold start to its first paint; of which until its page loads".into(),
+            value: format!("{}; {}", crate::client::ms(floor.total), ms(floor.page_ms)),
+            baseline: String::new(),
+            ratio: format!(
+                "{:.2}x (the app with {tickets} tickets)",
+                full.total.as_secs_f64() / floor.total.as_secs_f64().max(1e-9)
+            ),
+            target: "",
+        },
     ];
 
     let idle = Duration::from_secs(sizes.idle_secs);
     let mib = |b: u64| format!("{:.1} MiB", b as f64 / 1048576.0);
     let mem_empty = idle_memory(&bin, empty_home.path(), idle)?;
     let mem_full = idle_memory(&bin, full_home.path(), idle)?;
+    let mem_floor = idle_memory(&bare, empty_home.path(), idle)?;
     rows.push(Row {
         what: format!(
             "desktop idle memory, {tickets} tickets cached: PSS of the app and its WebKit processes, {}s after the first list",
@@ -336,6 +353,16 @@ pub fn section(sizes: &Sizes) -> Result<Vec<Row>> {
         baseline: format!("{} (empty profile)", mib(mem_empty)),
         ratio: format!("{:.2}x", mem_full as f64 / mem_empty.max(1) as f64),
         target: "< 150 MB",
+    });
+    rows.push(Row {
+        what: "  the stack's floor: the same for the empty Tauri window".into(),
+        value: mib(mem_floor),
+        baseline: String::new(),
+        ratio: format!(
+            "{:.2}x (the app with {tickets} tickets)",
+            mem_full as f64 / mem_floor.max(1) as f64
+        ),
+        target: "",
     });
     drop(full_home);
 
