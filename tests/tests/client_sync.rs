@@ -91,7 +91,9 @@ async fn tickets_raised_offline_reach_the_server_once_with_numbers() {
     let st = p.app.status().await.unwrap();
     assert_eq!(st.pending_ops, 7);
     assert_eq!(st.online, Some(false));
-    assert!(st.last_error.is_some());
+    let last = st.last_error.expect("a failed sync is in the status");
+    assert_eq!(last.code, AppErrorCode::Offline, "{last:?}");
+    assert!(last.message.contains("cannot be reached"), "{last:?}");
     for id in &tickets {
         let v = p.view(*id).await;
         assert_eq!(v.ticket.number, None);

@@ -112,27 +112,38 @@ fn code_of(server_code: &str) -> AppErrorCode {
     }
 }
 
+fn store_code(e: &StoreError) -> AppErrorCode {
+    match e {
+        StoreError::Refused(d) => code_of(d.code.as_str()),
+        StoreError::NotSignedIn => AppErrorCode::NotSignedIn,
+        StoreError::DiskFull => AppErrorCode::DiskFull,
+        _ => AppErrorCode::Local,
+    }
+}
+
+fn sync_code(e: &SyncError) -> AppErrorCode {
+    match e {
+        SyncError::Offline(_) => AppErrorCode::Offline,
+        SyncError::Unauthorized(_) => AppErrorCode::Unauthorized,
+        SyncError::Rejected { code, .. } => code_of(code),
+        SyncError::Server { .. } => AppErrorCode::Server,
+        SyncError::Locked { .. } => AppErrorCode::Locked,
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        let code = store_code(&e);
         match e {
-            StoreError::Refused(d) => AppError::new(code_of(d.code.as_str()), d.message),
-            StoreError::NotSignedIn => AppError::new(AppErrorCode::NotSignedIn, e.to_string()),
-            StoreError::DiskFull => AppError::new(AppErrorCode::DiskFull, e.to_string()),
-            other => AppError::new(AppErrorCode::Local, other.to_string()),
+            StoreError::Refused(d) => AppError::new(code, d.message),
+            other => AppError::new(code, other.to_string()),
         }
     }
 }
 
 impl From<SyncError> for AppError {
     fn from(e: SyncError) -> Self {
-        let code = match &e {
-            SyncError::Offline(_) => AppErrorCode::Offline,
-            SyncError::Unauthorized(_) => AppErrorCode::Unauthorized,
-            SyncError::Rejected { code, .. } => code_of(code),
-            SyncError::Server { .. } => AppErrorCode::Server,
-            SyncError::Locked { .. } => AppErrorCode::Locked,
-        };
-        AppError::new(code, e.to_string())
+        AppError::new(sync_code(&e), e.to_string())
     }
 }
 
@@ -142,6 +153,24 @@ impl From<RunError> for AppError {
             RunError::Sync(s) => s.into(),
             RunError::Store(s) => s.into(),
         }
+    }
+}
+
+impl AppError {
+    /// What a failed sync leaves in the status: the code the caller of `sync_now` got, and
+    /// the error's own words.
+    fn of_run(e: &RunError) -> AppError {
+        let code = match e {
+            RunError::Sync(s) => sync_code(s),
+            RunError::Store(s) => store_code(s),
+        };
+        AppError::new(code, e.to_string())
+    }
+
+    /// The status's last error as the profile keeps it (`AppError` as JSON). A profile from
+    /// before the code was kept holds the message alone.
+    fn from_meta(text: String) -> AppError {
+        serde_json::from_str(&text).unwrap_or_else(|_| AppError::new(AppErrorCode::Local, text))
     }
 }
 
@@ -269,7 +298,8 @@ pub struct SyncStatus {
     pub pending_ops: usize,
     pub conflicts: usize,
     pub last_sync: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
+    /// Why the last sync failed, until one succeeds: the UI words it by its code.
+    pub last_error: Option<AppError>,
     /// Tickets a first sync stored that the search index has not reached yet
     /// ([`App::index_backlog`]); a search made meanwhile waits for them.
     pub search_backlog: usize,
@@ -639,6 +669,14 @@ impl App {
         let client = self.client().await?;
         self.set_runtime(|rt| rt.syncing = true);
         let result = rounds_sync::run::run(&self.local, &client).await;
+        // `None` after a success. Serializing a struct of two strings cannot fail.
+        let failure = result
+            .as_ref()
+            .err()
+            .map(|e| serde_json::to_string(&AppError::of_run(e)).unwrap_or_default());
+        self.local
+            .call(move |s| s.set_meta("last_error", failure.as_deref()))
+            .await?;
         // Also after a failure: the pages stored before it may have left a backlog.
         self.synced.notify_one();
         if let Ok(report) = &result {
@@ -715,7 +753,7 @@ impl App {
             pending_ops: pending,
             conflicts,
             last_sync: meta_time(last_sync),
-            last_error,
+            last_error: last_error.map(AppError::from_meta),
             search_backlog,
         })
     }
@@ -800,5 +838,30 @@ impl App {
 
     pub(crate) async fn synced(&self) {
         self.synced.notified().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_error_keeps_its_code_and_reads_what_older_profiles_kept() {
+        let run = RunError::Sync(SyncError::Offline("connection refused".into()));
+        let kept = serde_json::to_string(&AppError::of_run(&run)).unwrap();
+        let read = AppError::from_meta(kept);
+        assert_eq!(read.code, AppErrorCode::Offline);
+        assert_eq!(
+            read.message,
+            "the server cannot be reached: connection refused"
+        );
+        let full = AppError::of_run(&RunError::Store(StoreError::DiskFull));
+        assert_eq!(full.code, AppErrorCode::DiskFull);
+        // Before the code was kept, the profile held the message alone.
+        let old = AppError::from_meta("the server failed (500): boom".into());
+        assert_eq!(
+            (old.code, old.message.as_str()),
+            (AppErrorCode::Local, "the server failed (500): boom")
+        );
     }
 }

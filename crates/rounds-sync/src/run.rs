@@ -115,22 +115,14 @@ pub fn plan_from_store(store: &Store) -> Result<SyncPlan, StoreError> {
 }
 
 /// One full sync: push everything pushable, then pull until the server has nothing more.
+/// A success is recorded in the profile (`last_sync`); a failure is returned, for the caller
+/// to word and record (rounds-app keeps it with its error code).
 pub async fn run(local: &Local, client: &Client) -> Result<SyncReport, RunError> {
-    let result = run_inner(local, client).await;
-    let outcome = match &result {
-        Ok(_) => None,
-        Err(e) => Some(e.to_string()),
-    };
+    let report = run_inner(local, client).await?;
     local
-        .call(move |s| match outcome {
-            None => {
-                s.set_meta("last_sync", Some(&Utc::now().to_rfc3339()))?;
-                s.set_meta("last_error", None)
-            }
-            Some(e) => s.set_meta("last_error", Some(&e)),
-        })
+        .call(|s| s.set_meta("last_sync", Some(&Utc::now().to_rfc3339())))
         .await?;
-    result
+    Ok(report)
 }
 
 async fn run_inner(local: &Local, client: &Client) -> Result<SyncReport, RunError> {

@@ -36,6 +36,23 @@ describe('sync bar', () => {
     expect(screen.queryByTestId('conflicts-open')).toBeNull();
   });
 
+  it('says why the last sync failed in the UI language, with the raw error on hover', () => {
+    const raw = 'the server cannot be reached: error sending request for url (http://10.0.0.5:8600/api/v1/sync/pull)';
+    setSession(nurse, { online: false, last_error: { code: 'offline', message: raw } });
+    render(SyncBar);
+    const why = screen.getByTestId('sync-error');
+    expect(why).toHaveTextContent('无法连接服务器，请检查网络。');
+    expect(why).not.toHaveTextContent('cannot be reached');
+    expect(why).toHaveAttribute('title', raw);
+  });
+
+  it('leaves a refused session to its own alert', () => {
+    setSession(nurse, { online: true, unauthorized: true, last_error: { code: 'unauthorized', message: 'not signed in: token expired' } });
+    render(SyncBar);
+    expect(screen.queryByTestId('sync-error')).toBeNull();
+    expect(screen.getByTestId('sync-unauthorized')).toBeInTheDocument();
+  });
+
   it('follows status updates and syncs on demand', async () => {
     render(SyncBar);
     expect(screen.getByTestId('sync-online')).toHaveAttribute('data-online', 'true');

@@ -221,7 +221,11 @@ online: boolean | null, syncing: boolean,
 /**
  * The session was refused: sign in again (pending work is kept).
  */
-unauthorized: boolean, pending_ops: number, conflicts: number, last_sync: string | null, last_error: string | null, 
+unauthorized: boolean, pending_ops: number, conflicts: number, last_sync: string | null, 
+/**
+ * Why the last sync failed, until one succeeds: the UI words it by its code.
+ */
+last_error: AppError | null, 
 /**
  * Tickets a first sync stored that the search index has not reached yet
  * ([`App::index_backlog`]); a search made meanwhile waits for them.
