@@ -252,6 +252,7 @@ async fn ui_ready<R: Runtime>(
     rows: usize,
     marks: Option<StartupMarks>,
 ) -> Res<Option<ScrollBench>> {
+    shell.first_screen.notify_one();
     let ms = shell.started.elapsed().as_secs_f64() * 1000.0;
     let b = crate::bench::startup_breakdown(shell.started_wall, marks);
     tracing::info!(

@@ -75,6 +75,9 @@ pub struct Shell {
     /// (`performance.timeOrigin`) on the start-up timeline.
     started_wall: std::time::SystemTime,
     background: Mutex<Option<rounds_app::background::Background>>,
+    /// Told once the UI reports its first screen (`ui_ready`): the work that waits for it
+    /// starts ([`after_first_screen`]).
+    first_screen: Arc<tokio::sync::Notify>,
 }
 
 impl Shell {
@@ -105,6 +108,7 @@ fn open_shell(dir: &Path, started: (Instant, std::time::SystemTime)) -> Result<S
         started: started.0,
         started_wall: started.1,
         background: Mutex::new(None),
+        first_screen: Arc::default(),
     })
 }
 
@@ -162,17 +166,20 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, opts: ShellOptions) -> ta
                     tracing::warn!(error = %e, "no tray icon");
                 }
             }
-            if opts.background_sync {
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
+            notify::start(app.handle().clone(), opts.os_notifications);
+            let handle = app.handle().clone();
+            let first_screen = app.state::<Shell>().first_screen.clone();
+            let background_sync = opts.background_sync;
+            tauri::async_runtime::spawn(async move {
+                after_first_screen(&first_screen, FIRST_SCREEN_WAIT).await;
+                if background_sync {
                     let bg = rounds_app::background::start(rounds, Duration::from_secs(30));
                     if let Some(shell) = handle.try_state::<Shell>() {
                         *shell.background.lock().unwrap_or_else(|p| p.into_inner()) = Some(bg);
                     }
-                });
-            }
-            notify::start(app.handle().clone(), opts.os_notifications);
-            watch_status(app.handle().clone());
+                }
+                watch_status(handle);
+            });
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -189,6 +196,19 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, opts: ShellOptions) -> ta
                     .store(0, std::sync::atomic::Ordering::Relaxed);
             }
         })
+}
+
+/// How long sync and the status watch wait for the UI's first screen at most: a window
+/// that never reports one (started hidden, or a UI that failed) must not keep them off.
+const FIRST_SCREEN_WAIT: Duration = Duration::from_secs(3);
+
+/// Returns once the UI has reported its first screen, or after `limit`. Sync and the status
+/// watch start then, not with the shell: the first screen's reads queue on the same cache as
+/// a sync's writes, and the background work (a keychain lookup, a connection attempt, the
+/// status events it causes) takes CPU from the web view while it lays out its first screen
+/// (docs/benchmarks.md). The first sync starts a few hundred milliseconds later for it.
+async fn after_first_screen(first_screen: &tokio::sync::Notify, limit: Duration) {
+    let _ = tokio::time::timeout(limit, first_screen.notified()).await;
 }
 
 /// Polls the local status once a second (a cheap read of the cache) and tells the UI and the
@@ -239,5 +259,39 @@ pub fn run() {
         tracing::error!(error = %e, "the desktop app failed");
         eprintln!("rounds-desktop: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn background_work_waits_for_the_first_screen_or_its_limit() {
+        let limit = Duration::from_secs(3);
+        let shown = Arc::new(tokio::sync::Notify::new());
+        // Reported before anyone waits: the permit is kept, no wait at all.
+        shown.notify_one();
+        let t = tokio::time::Instant::now();
+        after_first_screen(&shown, limit).await;
+        assert_eq!(t.elapsed(), Duration::ZERO);
+
+        // Reported while waiting: the wait ends then.
+        let t = tokio::time::Instant::now();
+        let report = {
+            let shown = shown.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                shown.notify_one();
+            })
+        };
+        after_first_screen(&shown, limit).await;
+        assert_eq!(t.elapsed(), Duration::from_millis(400));
+        report.await.unwrap();
+
+        // Never reported: the limit.
+        let t = tokio::time::Instant::now();
+        after_first_screen(&shown, limit).await;
+        assert_eq!(t.elapsed(), limit);
     }
 }
