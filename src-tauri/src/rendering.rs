@@ -21,7 +21,7 @@ fn has_render_node() -> bool {
 
 /// What to set in the environment before GTK starts: without a render node, `GDK_GL=disable`,
 /// unless the user chose a `GDK_GL` of their own. GTK otherwise probes GLX while it opens the
-/// display, which loads Mesa's software GL and its LLVM for nothing: about 30 ms of every
+/// display, which loads Mesa's software GL and its LLVM for nothing: about 25 ms of every
 /// start on a machine without a GPU (docs/benchmarks.md).
 #[cfg(any(target_os = "linux", test))]
 fn gl_env(render_node: bool, user_set: bool) -> Option<(&'static str, &'static str)> {
