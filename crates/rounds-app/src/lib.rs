@@ -669,14 +669,30 @@ impl App {
         let client = self.client().await?;
         self.set_runtime(|rt| rt.syncing = true);
         let result = rounds_sync::run::run(&self.local, &client).await;
-        // `None` after a success. Serializing a struct of two strings cannot fail.
+        // The outcome, in the profile so that a later status (and `rounds status` in a later
+        // process) says so, in one visit to the cache: when a sync last succeeded, why the
+        // last one failed (`None` after a success; serializing a struct of two strings cannot
+        // fail), and whether the session was refused.
+        let succeeded = result.is_ok().then(|| Utc::now().to_rfc3339());
         let failure = result
             .as_ref()
             .err()
             .map(|e| serde_json::to_string(&AppError::of_run(e)).unwrap_or_default());
-        self.local
-            .call(move |s| s.set_meta("last_error", failure.as_deref()))
-            .await?;
+        let refused = matches!(&result, Err(RunError::Sync(SyncError::Unauthorized(_))));
+        let recorded = self
+            .local
+            .call(move |s| {
+                if let Some(at) = &succeeded {
+                    s.set_meta("last_sync", Some(at))?;
+                }
+                s.set_meta("last_error", failure.as_deref())?;
+                // Only an answer from the server says whether the session holds.
+                if succeeded.is_some() || refused {
+                    s.set_meta("session_refused", refused.then_some("1"))?;
+                }
+                Ok(())
+            })
+            .await;
         // Also after a failure: the pages stored before it may have left a backlog.
         self.synced.notify_one();
         if let Ok(report) = &result {
@@ -701,14 +717,11 @@ impl App {
                 Err(_) => {}
             }
         });
-        // Remembered in the profile too, so `rounds status` in a later process still says so.
-        let refused = matches!(&result, Err(RunError::Sync(SyncError::Unauthorized(_))));
-        if result.is_ok() || refused {
-            self.local
-                .call(move |s| s.set_meta("session_refused", refused.then_some("1")))
-                .await?;
-        }
-        Ok(result?)
+        // The sync's own error first; a failure to record the outcome only after the runtime
+        // state above is settled, so `syncing` never stays on.
+        let report = result?;
+        recorded?;
+        Ok(report)
     }
 
     fn set_runtime(&self, f: impl FnOnce(&mut Runtime)) {

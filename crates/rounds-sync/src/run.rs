@@ -115,17 +115,9 @@ pub fn plan_from_store(store: &Store) -> Result<SyncPlan, StoreError> {
 }
 
 /// One full sync: push everything pushable, then pull until the server has nothing more.
-/// A success is recorded in the profile (`last_sync`); a failure is returned, for the caller
-/// to word and record (rounds-app keeps it with its error code).
+/// The caller records the outcome in the profile (rounds-app: when a sync last succeeded, and
+/// why the last one failed, with its error code).
 pub async fn run(local: &Local, client: &Client) -> Result<SyncReport, RunError> {
-    let report = run_inner(local, client).await?;
-    local
-        .call(|s| s.set_meta("last_sync", Some(&Utc::now().to_rfc3339())))
-        .await?;
-    Ok(report)
-}
-
-async fn run_inner(local: &Local, client: &Client) -> Result<SyncReport, RunError> {
     let mut report = SyncReport::default();
     let plan = loop {
         let plan = local.call(|s| plan_from_store(s)).await?;
