@@ -41,17 +41,12 @@ fn main() {
                     }
                     let ms = started.elapsed().as_secs_f64() * 1000.0;
                     // When the page began to load, on the same clock as the app's breakdown.
-                    let origin = url.query().and_then(|q| q.parse().ok());
-                    let page = rounds_desktop::bench::startup_breakdown(
-                        started_wall,
-                        origin.map(|time_origin| rounds_desktop::bench::StartupMarks {
-                            time_origin,
-                            script: f64::NAN,
-                            status: None,
-                            list: None,
-                        }),
-                    )
-                    .page;
+                    let page = url
+                        .query()
+                        .and_then(|q| q.parse().ok())
+                        .map_or(f64::NAN, |origin| {
+                            rounds_desktop::bench::since_start(started_wall, origin)
+                        });
                     println!("ready_ms={ms:.1} page_ms={page:.1}");
                     if exit_when_ready {
                         handle.exit(0);

@@ -102,14 +102,20 @@ impl Switches {
     }
 }
 
-/// The start-up breakdown on the shell's clock, from the UI's marks (all NaN without them).
-pub fn startup_breakdown(started: std::time::SystemTime, marks: Option<StartupMarks>) -> Breakdown {
+/// Milliseconds from the shell's start to an instant given in milliseconds since the Unix
+/// epoch, as the web view gives its `performance.timeOrigin`.
+pub fn since_start(started: std::time::SystemTime, epoch_ms: f64) -> f64 {
     let start_epoch_ms = started
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or_default();
+    epoch_ms - start_epoch_ms
+}
+
+/// The start-up breakdown on the shell's clock, from the UI's marks (all NaN without them).
+pub fn startup_breakdown(started: std::time::SystemTime, marks: Option<StartupMarks>) -> Breakdown {
     // NaN where a mark is missing (all of them without marks).
-    let page = marks.map_or(f64::NAN, |m| m.time_origin - start_epoch_ms);
+    let page = marks.map_or(f64::NAN, |m| since_start(started, m.time_origin));
     let at = |mark: Option<f64>| mark.map_or(f64::NAN, |t| page + t);
     Breakdown {
         page,
