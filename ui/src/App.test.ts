@@ -12,6 +12,16 @@ vi.mock('./lib/api', async () => {
 });
 const m = api as unknown as MockedApi;
 
+/** Sends status events to the app once it listens, as the shell does. */
+function statusEvents(): (s: ReturnType<typeof status>) => void {
+  let send: (s: ReturnType<typeof status>) => void = () => {};
+  m.onStatus.mockImplementation(async (cb) => {
+    send = cb;
+    return () => {};
+  });
+  return (s) => send(s);
+}
+
 beforeEach(() => {
   vi.clearAllMocks();
   session.status = null;
@@ -86,11 +96,7 @@ describe('app shell', () => {
 
   it('reads the directory once at start-up, and again only after a sync', async () => {
     session.shown = false;
-    let push: (s: ReturnType<typeof status>) => void = () => {};
-    m.onStatus.mockImplementation(async (cb) => {
-      push = cb;
-      return () => {};
-    });
+    const push = statusEvents();
     const synced = status({ user: engineer, last_sync: '2026-11-28T08:00:00Z' });
     m.status.mockResolvedValue(synced);
     render(App);
@@ -106,11 +112,7 @@ describe('app shell', () => {
 
   it('after a failed first status, a status event brings the shell and its counts', async () => {
     session.shown = false;
-    let push: (s: ReturnType<typeof status>) => void = () => {};
-    m.onStatus.mockImplementation(async (cb) => {
-      push = cb;
-      return () => {};
-    });
+    const push = statusEvents();
     m.status.mockRejectedValueOnce({ code: 'local', message: 'cache busy' });
     render(App);
     expect(await screen.findByRole('alert')).toHaveTextContent('cache busy');
@@ -155,11 +157,7 @@ describe('app shell', () => {
   });
 
   it('a status event after signing out keeps the login form (a sync that was running ends)', async () => {
-    let push: (s: ReturnType<typeof status>) => void = () => {};
-    m.onStatus.mockImplementation(async (cb) => {
-      push = cb;
-      return () => {};
-    });
+    const push = statusEvents();
     m.status.mockResolvedValue(status({ user: engineer }));
     render(App);
     await fireEvent.click(await screen.findByTestId('nav-settings'));
